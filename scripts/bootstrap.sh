@@ -33,7 +33,7 @@ fi
 
 # Node packages for interoperability tests and the JavaScript benchmark, pinned by
 # package-lock.json files; installed into project-local node_modules folders.
-for dir in interop bench/js; do
+for dir in interop; do
   if [ -f "$dir/package-lock.json" ] && command -v npm >/dev/null 2>&1; then
     stamp="$dir/node_modules/.bootstrap-stamp"
     if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
