@@ -1,0 +1,23 @@
+// commands.h — the subcommands of `unmanageable-conformance`, one function per subcommand, each
+// in its own file. main.cc only dispatches; every command parses its own flags and prints its
+// own --help, so adding a command (e.g. the live-server `fuzz` command) touches only main.cc,
+// this header and the new file.
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace unm::conformance::tool {
+
+// run_command implements `run`: execute scenarios against one server (exit 0/1/2).
+int run_command(std::span<const std::string> args);
+// list_command implements `list`: print the selected cases with their clauses and tags.
+int list_command(std::span<const std::string> args);
+// diff_command implements `diff`: run the same scenarios against two servers, report differences.
+int diff_command(std::span<const std::string> args);
+// coverage_command implements `coverage`: the clause-coverage report without a server.
+int coverage_command(std::span<const std::string> args);
+// vectors_forward implements `vectors`: forwarded to the vectors library when it is built.
+int vectors_forward(std::span<const std::string> args);
+
+}  // namespace unm::conformance::tool
