@@ -1,0 +1,181 @@
+// chat_server.h — the reference chat server core (events.md): connection sessions (§2.1),
+// dispatch of every event of Table 1 to handlers grouped by area, notifications (§11) through an
+// Outbox, and durable timers through the Store. No sockets and no JSON text on the input side:
+// the transport adapter hands over parsed RapidJSON arguments.
+//
+// Threading: not thread-safe. The adapter calls every member from one thread (the transport's
+// io_context), which gives the per-connection ordering of EV-TRN-023 and the commit-order
+// notification delivery of EV-TRN-027 for free.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "reference/common/expected.h"
+#include "reference/crypto/random.h"
+#include "reference/protocol/events.h"
+#include "reference/protocol/objects.h"
+#include "reference/protocol/reasons.h"
+#include "reference/server/clock.h"
+#include "reference/server/outbox.h"
+#include "reference/server/store.h"
+
+namespace unm::server {
+
+// ServerOptions — tunables of the core.
+struct ServerOptions {
+  // x3dh_delay is the grace period between a login's ack and the delivery of pending X3DH
+  // objects (EV-DM-015; default 5 s, 0 allowed, at most 10 s by EV-DM-014).
+  Micros x3dh_delay = 5'000'000;
+  // lockout_threshold / lockout_duration: §2.6 (10 failures, 60 s).
+  int lockout_threshold = 10;
+  Micros lockout_duration = 60'000'000;
+};
+
+// ChatServer — see file comment.
+class ChatServer {
+ public:
+  ChatServer(Store& store, Clock& clock, Outbox& outbox, crypto::Random& rng,
+             ServerOptions options = {});
+
+  // on_connect registers a new connection in state CONNECTED (EV-TRN-003).
+  void on_connect(ConnId conn);
+  // on_disconnect forgets `conn` and applies EV-AUTH-022 / EV-CALL-010.
+  void on_disconnect(ConnId conn);
+  // on_event handles one request: `args` is the array of the event's arguments (after the
+  // name), `binary` says it came as a BINARY_EVENT. The ack (when `ack_id` is set) goes out
+  // before any notification the request causes (EV-TRN-026).
+  void on_event(ConnId conn, std::string_view name, const rapidjson::Value& args,
+                std::optional<std::uint64_t> ack_id, bool binary = false);
+
+  // next_wakeup is the earliest time a timer is due (durable timers and X3DH deliveries), or
+  // nullopt when none is pending; the driver calls run_due() then.
+  std::optional<Micros> next_wakeup();
+  // run_due fires every timer due at the clock's now, in due-time order (EV-MSG-012). Called at
+  // start-up it executes overdue timers left by an earlier run.
+  void run_due();
+
+  // connection_count / online_user_count are for logs and tests.
+  std::size_t connection_count() const { return sessions_.size(); }
+  std::size_t online_user_count() const { return online_.size(); }
+
+ private:
+  enum class State { connected, challenged, logged_in };
+  struct Session {
+    State state = State::connected;
+    UserId user = 0;          // LOGGED_IN: the user; CHALLENGED: the user being challenged
+    std::string username;     // same
+    std::string expected;     // CHALLENGED: the expected response (CR-CHAL-001)
+    int failures = 0;         // §2.6
+    Micros locked_until = 0;  // §2.6: lockout runs while now < locked_until
+  };
+  struct CallEntry {
+    UserId user = 0;
+    std::string username;
+    std::string uuid;
+    ConnId conn = 0;  // the connection that joined (EV-CALL-002)
+  };
+  // Audience of a notification, resolved to connections when it is emitted.
+  struct Note {
+    std::vector<UserId> users;      // empty with `everyone` set
+    bool everyone = false;          // every logged-in connection (profile_notification)
+    std::optional<ConnId> exclude;  // the requesting connection, when excluded
+    std::string_view name;
+    std::string payload;
+  };
+  using Reply = Expected<std::string, protocol::Failure>;  // the result's JSON text
+  // Request is what a handler sees: its connection, session and payload object.
+  struct Request {
+    ConnId conn;
+    Session& session;
+    const rapidjson::Value& payload;
+  };
+
+  // Dispatch and framing (chat_server.cc).
+  Reply dispatch(protocol::Event ev, Request& req);
+  void finish(ConnId conn, std::optional<std::uint64_t> ack_id, const Reply& reply);
+  void flush_notes();
+  void notify(std::vector<UserId> users, std::string_view name, std::string payload,
+              std::optional<ConnId> exclude = std::nullopt);
+  void notify_everyone(std::string_view name, std::string payload, std::optional<ConnId> exclude);
+  void after_commit(std::function<void()> fn) { post_commit_.push_back(std::move(fn)); }
+  void reset_request_state();
+
+  // Shared helpers (chat_server.cc).
+  std::string reported_status(const protocol::User& u);
+  std::string user_json(const protocol::User& u, std::string_view status, bool own_storage);
+  protocol::Dm dm_object(const DmRecord& d);
+  std::string dm_json(const DmRecord& d);
+  std::string message_json(const protocol::Message& m);
+  bool friends(UserId a, UserId b);
+  // access_dm loads DM `id` if the caller is a member (else R-DMACCESS).
+  Expected<DmRecord, protocol::Failure> access_dm(std::int64_t id, UserId caller);
+
+  // Auth (auth_handlers.cc).
+  Reply handle_register(Request& req);
+  Reply handle_login(ConnId conn, Session& s, const rapidjson::Value& args, bool binary);
+  Reply handle_challenge_response(ConnId conn, Session& s, const rapidjson::Value& args,
+                                  bool binary);
+  Reply handle_username_exists(Request& req);
+  protocol::Failure count_failure(Session& s, protocol::Failure f);
+  // Users (user_handlers.cc).
+  Reply handle_get_user(Request& req);
+  Reply handle_get_full_user(Request& req);
+  Reply handle_get_user_list(Request& req);
+  Reply handle_set_user(Request& req);
+  // DMs (dm_handlers.cc).
+  Reply handle_create_dm(Request& req);
+  Reply handle_get_dms(Request& req);
+  Reply handle_get_dm(Request& req);
+  Reply handle_set_dm(Request& req);
+  Reply handle_leave_dm(Request& req);
+  Reply handle_ping_typing(Request& req);
+  // Messages and reactions (message_handlers.cc).
+  Reply handle_send_message(Request& req);
+  Reply handle_get_message(Request& req);
+  Reply handle_get_message_history(Request& req);
+  Reply handle_get_pinned(Request& req);
+  Reply handle_set_message(Request& req);
+  Reply handle_cancel_scheduled(Request& req);
+  Reply handle_add_reaction(Request& req);
+  Reply handle_remove_reaction(Request& req);
+  // Friends and blocking (friend_handlers.cc).
+  Reply handle_send_friend_request(Request& req);
+  Reply handle_list_relation(Request& req, Relation r, bool incoming);
+  Reply handle_ack_friend_request(Request& req);
+  Reply handle_unfriend(Request& req);
+  Reply handle_block(Request& req);
+  Reply handle_unblock(Request& req);
+  // Calls (call_handlers.cc).
+  Reply handle_join_call(Request& req);
+  Reply handle_leave_call(Request& req);
+  void leave_calls_of_connection(ConnId conn);
+  std::vector<std::string> call_usernames(DmId dm) const;
+
+  // Timers (timers.cc).
+  void fire(const DueTimer& t);
+  void deliver_pending_x3dh(UserId user);
+
+  Store& store_;
+  Clock& clock_;
+  Outbox& outbox_;
+  crypto::Random& rng_;
+  ServerOptions options_;
+
+  std::map<ConnId, Session> sessions_;
+  std::map<UserId, std::set<ConnId>> online_;       // logged-in connections per user
+  std::map<DmId, std::vector<CallEntry>> calls_;    // join order (EV-CALL-006)
+  std::multimap<Micros, UserId> x3dh_deliveries_;   // EV-DM-014 delivery times
+  std::vector<Note> notes_;                         // of the request being handled
+  std::vector<std::function<void()>> post_commit_;  // in-memory effects applied on commit
+};
+
+}  // namespace unm::server

@@ -1,0 +1,240 @@
+// message_handlers.cc — send_message, get_message, get_message_history, get_pinned,
+// set_message, cancel_scheduled_message, add_reaction, remove_reaction (events.md §5, §6).
+#include <algorithm>
+
+#include "reference/protocol/limits.h"
+#include "reference/protocol/timestamp.h"
+#include "reference/protocol/validate.h"
+#include "reference/server/chat_server.h"
+
+namespace unm::server {
+
+using protocol::fail;
+using protocol::Reason;
+namespace lim = protocol::limits;
+
+namespace {
+constexpr Micros kSecond = 1'000'000;
+constexpr Micros kSoonNotice = 60 * kSecond;  // EV-MSG-008
+
+std::string message_array(const std::vector<protocol::Message>& v) {
+  return protocol::to_json([&](protocol::JsonWriter& w) {
+    w.StartArray();
+    for (const auto& m : v) protocol::write_message(w, m);
+    w.EndArray();
+  });
+}
+}  // namespace
+
+ChatServer::Reply ChatServer::handle_send_message(Request& req) {
+  const auto& p = req.payload;
+  if (!protocol::has_exact_keys(p, {"id", "message", "signature", "schedule", "delete"})) {
+    return Unexpected{fail(Reason::format)};  // EV-MSG-001
+  }
+  auto id = protocol::as_id(p["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto schedule = protocol::as_seconds(p["schedule"]);
+  if (!schedule) return Unexpected{schedule.error()};
+  auto del = protocol::as_seconds(p["delete"]);
+  if (!del) return Unexpected{del.error()};
+  auto message = protocol::as_hex(p["message"], lim::kMessageHexMin, lim::kMessageHexMax);
+  if (!message) return Unexpected{message.error()};
+  auto signature = protocol::as_signature_text(p["signature"]);
+  if (!signature) return Unexpected{signature.error()};
+  const UserId caller = req.session.user;
+  auto d = access_dm(*id, caller);  // EV-MSG-002
+  if (!d) return Unexpected{d.error()};
+  if (d->member_ids.size() == 2 && !friends(d->member_ids[0], d->member_ids[1])) {
+    return Unexpected{fail(Reason::notfriends)};  // EV-MSG-003
+  }
+  auto me = store_.user_by_id(caller);
+  if (!me) return Unexpected{fail(Reason::internal)};
+  if (auto ok = protocol::verify_signature(me->public_key, *message, *signature); !ok) {
+    return Unexpected{ok.error()};  // EV-MSG-004
+  }
+  const Micros now = clock_.now();
+  if (*schedule > 0) {
+    // EV-MSG-006 / EV-MSG-007: a scheduled message, id = 1 + largest pending id of the pair.
+    ScheduledRecord s;
+    s.dm_id = *id;
+    s.user_id = caller;
+    s.schedule_id = store_.max_schedule_id(*id, caller) + 1;
+    s.message = std::move(*message);
+    s.signature = std::move(*signature);
+    s.delete_seconds = *del;
+    s.due = now + *schedule * kSecond;
+    if (*schedule * kSecond > kSoonNotice) s.soon_at = s.due - kSoonNotice;  // EV-MSG-008
+    store_.insert_scheduled(s);
+    return std::string("true");
+  }
+  // EV-MSG-005: created at once.
+  const std::optional<Micros> delete_at =
+      *del > 0 ? std::optional<Micros>(now + *del * kSecond) : std::nullopt;
+  const MessageId mid = store_.insert_message(*id, caller, *message, *signature, now, delete_at);
+  auto m = store_.message(mid);
+  if (!m) return Unexpected{fail(Reason::internal)};
+  notify(d->member_ids, protocol::notification::kMessage, message_json(*m));
+  return std::string("true");
+}
+
+ChatServer::Reply ChatServer::handle_get_message(Request& req) {
+  if (!protocol::has_exact_keys(req.payload, {"id"})) return Unexpected{fail(Reason::format)};
+  auto id = protocol::as_id(req.payload["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto m = store_.message(*id);  // EV-MSG-013
+  if (!m || !store_.is_member(m->dm_id, req.session.user)) {
+    return Unexpected{fail(Reason::msgaccess)};
+  }
+  return message_json(*m);
+}
+
+ChatServer::Reply ChatServer::handle_get_message_history(Request& req) {
+  const auto& p = req.payload;
+  // EV-MSG-014 / EV-TRN-013: exactly one of `count` and its alias `limit`.
+  const bool with_count = protocol::has_exact_keys(p, {"id", "cursor", "count"});
+  if (!with_count && !protocol::has_exact_keys(p, {"id", "cursor", "limit"})) {
+    return Unexpected{fail(Reason::format)};
+  }
+  auto id = protocol::as_id(p["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto count = protocol::as_count(with_count ? p["count"] : p["limit"]);
+  if (!count) return Unexpected{count.error()};
+  auto cursor_text = protocol::as_any_string(p["cursor"]);
+  if (!cursor_text) return Unexpected{cursor_text.error()};
+  const auto cursor = protocol::parse_cursor(*cursor_text);  // EV-MSG-015
+  if (!cursor) return Unexpected{fail(Reason::malformed)};
+  auto d = access_dm(*id, req.session.user);
+  if (!d) return Unexpected{d.error()};
+  // EV-MSG-016: strictly before the cursor, newest first, at most min(count, 100).
+  const std::int64_t limit = std::min<std::int64_t>(*count, lim::kHistoryPageMax);
+  if (limit == 0) return std::string("[]");
+  return message_array(store_.history(*id, *cursor, limit));
+}
+
+ChatServer::Reply ChatServer::handle_get_pinned(Request& req) {
+  if (!protocol::has_exact_keys(req.payload, {"id"})) return Unexpected{fail(Reason::format)};
+  auto id = protocol::as_id(req.payload["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto d = access_dm(*id, req.session.user);  // EV-MSG-018
+  if (!d) return Unexpected{d.error()};
+  return message_array(store_.pinned_messages(*id));
+}
+
+ChatServer::Reply ChatServer::handle_set_message(Request& req) {
+  const auto& p = req.payload;
+  // EV-MSG-019: `id` mandatory; message+signature together; pinned Boolean; one of them present.
+  const auto* id_v = protocol::find_member(p, "id");
+  const auto* msg_v = protocol::find_member(p, "message");
+  const auto* sig_v = protocol::find_member(p, "signature");
+  const auto* pin_v = protocol::find_member(p, "pinned");
+  if (id_v == nullptr) return Unexpected{fail(Reason::format)};
+  auto id = protocol::as_id(*id_v);
+  if (!id) return Unexpected{id.error()};
+  if (msg_v == nullptr && sig_v == nullptr && pin_v == nullptr) {
+    return Unexpected{fail(Reason::format)};
+  }
+  if ((msg_v == nullptr) != (sig_v == nullptr)) return Unexpected{fail(Reason::format)};
+  std::optional<bool> pinned;
+  if (pin_v) {
+    auto b = protocol::as_bool(*pin_v);
+    if (!b) return Unexpected{b.error()};
+    pinned = *b;
+  }
+  std::string message;
+  std::string signature;
+  if (msg_v) {
+    auto m = protocol::as_hex(*msg_v, lim::kMessageHexMin, lim::kMessageHexMax);
+    if (!m) return Unexpected{m.error()};
+    auto s = protocol::as_signature_text(*sig_v);
+    if (!s) return Unexpected{s.error()};
+    message = std::move(*m);
+    signature = std::move(*s);
+  }
+  auto m = store_.message(*id);  // EV-MSG-020
+  if (!m || !store_.is_member(m->dm_id, req.session.user)) {
+    return Unexpected{fail(Reason::msgaccess)};
+  }
+  if (msg_v) {
+    // EV-MSG-021: only the sender edits, with a valid signature.
+    if (m->sender != req.session.username) {
+      return Unexpected{fail(Reason::state, "You cannot edit that message.")};
+    }
+    auto me = store_.user_by_id(req.session.user);
+    if (!me) return Unexpected{fail(Reason::internal)};
+    if (auto ok = protocol::verify_signature(me->public_key, message, signature); !ok) {
+      return Unexpected{ok.error()};
+    }
+    store_.update_message_text(*id, message, signature);
+  }
+  if (pinned) store_.set_pinned(*id, *pinned);  // EV-MSG-022
+  auto updated = store_.message(*id);
+  auto d = store_.dm(m->dm_id);
+  if (!updated || !d) return Unexpected{fail(Reason::internal)};
+  // EV-MSG-023 / EV-MSG-024: only message_change_notification.
+  notify(d->member_ids, protocol::notification::kMessageChange, message_json(*updated));
+  return std::string("true");
+}
+
+ChatServer::Reply ChatServer::handle_cancel_scheduled(Request& req) {
+  if (!protocol::has_exact_keys(req.payload, {"dm_id", "schedule_id"})) {
+    return Unexpected{fail(Reason::format)};
+  }
+  auto dm = protocol::as_id(req.payload["dm_id"]);
+  if (!dm) return Unexpected{dm.error()};
+  auto sid = protocol::as_id(req.payload["schedule_id"]);
+  if (!sid) return Unexpected{sid.error()};
+  auto s = store_.scheduled(*dm, req.session.user, *sid);  // EV-MSG-025
+  if (!s) return Unexpected{fail(Reason::state, "You did not schedule a message with that id.")};
+  store_.delete_scheduled(s->row_id);  // EV-MSG-026: silently discarded
+  return std::string("true");
+}
+
+ChatServer::Reply ChatServer::handle_add_reaction(Request& req) {
+  const auto& p = req.payload;
+  if (!protocol::has_exact_keys(p, {"id", "reaction", "signature"})) {
+    return Unexpected{fail(Reason::format)};  // EV-RCT-001
+  }
+  auto id = protocol::as_id(p["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto reaction = protocol::as_hex(p["reaction"], lim::kReactionHexMin, lim::kReactionHexMax);
+  if (!reaction) return Unexpected{reaction.error()};
+  auto signature = protocol::as_signature_text(p["signature"]);
+  if (!signature) return Unexpected{signature.error()};
+  auto m = store_.message(*id);  // EV-RCT-002
+  if (!m || !store_.is_member(m->dm_id, req.session.user)) {
+    return Unexpected{fail(Reason::msgaccess)};
+  }
+  auto me = store_.user_by_id(req.session.user);
+  if (!me) return Unexpected{fail(Reason::internal)};
+  if (auto ok = protocol::verify_signature(me->public_key, *reaction, *signature); !ok) {
+    return Unexpected{ok.error()};
+  }
+  const ReactionId rid = store_.insert_reaction(*id, req.session.user, *reaction, *signature);
+  auto updated = store_.message(*id);
+  auto d = store_.dm(m->dm_id);
+  if (!updated || !d) return Unexpected{fail(Reason::internal)};
+  // EV-RCT-004: message_notification, then message_change_notification.
+  const std::string json = message_json(*updated);
+  notify(d->member_ids, protocol::notification::kMessage, json);
+  notify(d->member_ids, protocol::notification::kMessageChange, json);
+  return std::to_string(rid);  // EV-RCT-003
+}
+
+ChatServer::Reply ChatServer::handle_remove_reaction(Request& req) {
+  if (!protocol::has_exact_keys(req.payload, {"id"})) return Unexpected{fail(Reason::format)};
+  auto id = protocol::as_id(req.payload["id"]);
+  if (!id) return Unexpected{id.error()};
+  auto r = store_.reaction(*id);  // EV-RCT-006: only the reaction's sender, member or not
+  if (!r || r->sender_id != req.session.user) return Unexpected{fail(Reason::rctaccess)};
+  store_.delete_reaction(*id);
+  auto updated = store_.message(r->message_id);
+  if (!updated) return Unexpected{fail(Reason::internal)};
+  auto d = store_.dm(updated->dm_id);
+  if (!d) return Unexpected{fail(Reason::internal)};
+  const std::string json = message_json(*updated);  // EV-RCT-007
+  notify(d->member_ids, protocol::notification::kMessage, json);
+  notify(d->member_ids, protocol::notification::kMessageChange, json);
+  return std::string("true");
+}
+
+}  // namespace unm::server

@@ -1,0 +1,125 @@
+// timers.cc — durable timers (scheduled-soon notices, scheduled sends, self-destruct; events.md
+// EV-MSG-008/009/011/012) and the X3DH delivery after login (EV-DM-014). Durable timers are
+// rows of the store, so a restart resumes them; overdue ones fire at start-up in due order.
+#include <algorithm>
+
+#include "reference/server/chat_server.h"
+
+namespace unm::server {
+
+namespace {
+constexpr std::size_t kBatch = 64;  // timers read per store query
+}
+
+std::optional<Micros> ChatServer::next_wakeup() {
+  std::optional<Micros> next = store_.next_due();
+  if (!x3dh_deliveries_.empty()) {
+    const Micros x = x3dh_deliveries_.begin()->first;
+    next = next ? std::min(*next, x) : x;
+  }
+  return next;
+}
+
+void ChatServer::run_due() {
+  const Micros now = clock_.now();
+  // X3DH deliveries are in memory (the objects themselves are durable).
+  while (!x3dh_deliveries_.empty() && x3dh_deliveries_.begin()->first <= now) {
+    const UserId user = x3dh_deliveries_.begin()->second;
+    x3dh_deliveries_.erase(x3dh_deliveries_.begin());
+    deliver_pending_x3dh(user);
+  }
+  // Durable timers, in (due, kind, ref) order; each runs in its own transaction. A timer that
+  // keeps failing to commit would be read again, so the loop stops on the first failure and the
+  // next wake-up retries it.
+  for (;;) {
+    const auto due = store_.due_timers(now, kBatch);
+    if (due.empty()) return;
+    for (const auto& t : due) {
+      reset_request_state();
+      if (!store_.begin()) return;
+      fire(t);
+      if (!store_.commit()) {
+        reset_request_state();
+        return;
+      }
+      flush_notes();
+    }
+  }
+}
+
+void ChatServer::fire(const DueTimer& t) {
+  const Micros now = clock_.now();
+  switch (t.kind) {
+    case TimerKind::soon_notice: {
+      auto s = store_.scheduled_by_row(t.ref);
+      if (!s) return;
+      store_.clear_soon(s->row_id);
+      notify({s->user_id}, protocol::notification::kScheduledSoon,
+             protocol::to_json([&](protocol::JsonWriter& w) {
+               w.StartObject();
+               w.Key("dm_id");
+               w.Int64(s->dm_id);
+               w.Key("schedule_id");
+               w.Int64(s->schedule_id);
+               w.EndObject();
+             }));
+      return;
+    }
+    case TimerKind::send_scheduled: {
+      auto s = store_.scheduled_by_row(t.ref);
+      if (!s) return;
+      store_.delete_scheduled(s->row_id);
+      // EV-MSG-009: created now (the actual send time); EV-MSG-010: no re-check.
+      const std::optional<Micros> delete_at =
+          s->delete_seconds > 0 ? std::optional<Micros>(now + s->delete_seconds * 1'000'000)
+                                : std::nullopt;
+      const MessageId mid =
+          store_.insert_message(s->dm_id, s->user_id, s->message, s->signature, now, delete_at);
+      auto m = store_.message(mid);
+      auto d = store_.dm(s->dm_id);
+      if (!m || !d) return;
+      notify({s->user_id}, protocol::notification::kScheduledSent,
+             protocol::to_json([&](protocol::JsonWriter& w) {
+               w.StartObject();
+               w.Key("dm_id");
+               w.Int64(s->dm_id);
+               w.Key("schedule_id");
+               w.Int64(s->schedule_id);
+               w.EndObject();
+             }));
+      notify(d->member_ids, protocol::notification::kMessage, message_json(*m));
+      return;
+    }
+    case TimerKind::delete_message: {
+      auto m = store_.message(t.ref);
+      if (!m) return;
+      auto d = store_.dm(m->dm_id);
+      store_.delete_message(m->id);  // EV-MSG-011: with its reactions
+      if (d) {
+        notify(d->member_ids, protocol::notification::kMessageDelete, std::to_string(m->id));
+      }
+      return;
+    }
+  }
+}
+
+void ChatServer::deliver_pending_x3dh(UserId user) {
+  // EV-DM-014: emitted to every logged-in connection the user has now; an object stays pending
+  // when there is none.
+  if (online_.count(user) == 0) return;
+  reset_request_state();
+  if (!store_.begin()) return;
+  const auto pending = store_.pending_x3dh(user);
+  for (const auto& p : pending) {
+    store_.delete_pending_x3dh(p.row_id);
+    notify({user}, protocol::notification::kX3dh,
+           protocol::to_json([&](protocol::JsonWriter& w) { protocol::write_x3dh(w, p.object); }));
+  }
+  if (!store_.commit()) {
+    reset_request_state();
+    return;
+  }
+  flush_notes();
+}
+
+}  // namespace unm::server
