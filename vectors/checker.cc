@@ -1,0 +1,731 @@
+#include "vectors/checker.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "reference/common/hex.h"
+#include "reference/crypto/crypto.h"
+#include "vectors/family.h"
+
+namespace unm::vectors {
+namespace {
+
+using crypto::PrivateKey;
+using crypto::PublicKey;
+using Bytes = std::vector<std::uint8_t>;
+
+// SchemaSink collects the first schema problem found while a test is read; the whole file is then
+// rejected as malformed (a problem with the file, not with the implementation under test).
+struct SchemaSink {
+  std::string error;
+  void set(std::string m) {
+    if (error.empty()) error = std::move(m);
+  }
+};
+
+// Obj is a read-only view of a JSON object with typed, schema-checked field access. A missing
+// required field or a wrong type is reported to the SchemaSink and yields an empty value.
+class Obj {
+ public:
+  Obj(const rapidjson::Value* v, std::string where, SchemaSink& sink)
+      : v_(v), where_(std::move(where)), sink_(&sink) {}
+
+  bool has(const char* name) const { return v_ != nullptr && v_->HasMember(name); }
+
+  std::string str(const char* name) const {
+    const rapidjson::Value* f = field(name);
+    if (f == nullptr) return {};
+    if (!f->IsString()) {
+      problem(name, "is not a string");
+      return {};
+    }
+    return std::string(f->GetString(), f->GetStringLength());
+  }
+  std::optional<std::string> opt_str(const char* name) const {
+    if (!has(name)) return std::nullopt;
+    return str(name);
+  }
+
+  std::uint64_t uint(const char* name) const {
+    const rapidjson::Value* f = field(name);
+    if (f == nullptr) return 0;
+    if (!f->IsUint64()) {
+      problem(name, "is not a non-negative integer");
+      return 0;
+    }
+    return f->GetUint64();
+  }
+
+  std::vector<std::string> str_list(const char* name) const {
+    std::vector<std::string> out;
+    const rapidjson::Value* f = field(name);
+    if (f == nullptr) return out;
+    if (!f->IsArray()) {
+      problem(name, "is not an array");
+      return out;
+    }
+    for (const rapidjson::Value& e : f->GetArray()) {
+      if (!e.IsString()) {
+        problem(name, "has an element that is not a string");
+        return {};
+      }
+      out.emplace_back(e.GetString(), e.GetStringLength());
+    }
+    return out;
+  }
+  std::optional<std::vector<std::string>> opt_str_list(const char* name) const {
+    if (!has(name)) return std::nullopt;
+    return str_list(name);
+  }
+
+  Obj obj(const char* name) const {
+    const rapidjson::Value* f = field(name);
+    if (f != nullptr && !f->IsObject()) {
+      problem(name, "is not an object");
+      f = nullptr;
+    }
+    return Obj(f, where_ + "." + name, *sink_);
+  }
+  std::optional<Obj> opt_obj(const char* name) const {
+    if (!has(name)) return std::nullopt;
+    return obj(name);
+  }
+
+  std::vector<Obj> obj_list(const char* name) const {
+    std::vector<Obj> out;
+    const rapidjson::Value* f = field(name);
+    if (f == nullptr) return out;
+    if (!f->IsArray()) {
+      problem(name, "is not an array");
+      return out;
+    }
+    std::size_t i = 0;
+    for (const rapidjson::Value& e : f->GetArray()) {
+      if (!e.IsObject()) {
+        problem(name, "has an element that is not an object");
+        return {};
+      }
+      out.emplace_back(&e, where_ + "." + name + "[" + std::to_string(i++) + "]", *sink_);
+    }
+    return out;
+  }
+
+  const rapidjson::Value* raw(const char* name) const { return field(name); }
+  const std::string& where() const { return where_; }
+  SchemaSink& sink() const { return *sink_; }
+
+ private:
+  const rapidjson::Value* field(const char* name) const {
+    if (v_ == nullptr) return nullptr;  // the parent already reported the problem
+    const auto it = v_->FindMember(name);
+    if (it == v_->MemberEnd()) {
+      sink_->set(where_ + ": missing field \"" + name + "\"");
+      return nullptr;
+    }
+    return &it->value;
+  }
+  void problem(const char* name, const char* what) const {
+    sink_->set(where_ + ": field \"" + name + "\" " + what);
+  }
+
+  const rapidjson::Value* v_;
+  std::string where_;
+  SchemaSink* sink_;
+};
+
+// Observed is what the implementation did with one test: refused (with the first reason), and
+// every output that differed from the file.
+struct Observed {
+  std::optional<std::string> refusal;
+  std::vector<std::string> mismatches;
+
+  void refuse(std::string why) {
+    if (!refusal) refusal = std::move(why);
+  }
+  void refuse(std::string_view step, crypto::Error e) {
+    refuse(std::string(step) + ": " + std::string(crypto::error_name(e)));
+  }
+  void expect(std::string_view field, std::string_view want, std::string_view got) {
+    if (want != got) {
+      mismatches.push_back(std::string(field) + " differs: file " + std::string(want) +
+                           ", computed " + std::string(got));
+    }
+  }
+  void expect_opt(std::string_view field, const std::optional<std::string>& want,
+                  std::string_view got) {
+    if (want) expect(field, *want, got);
+  }
+};
+
+std::optional<PrivateKey> private_key(Observed& o, std::string_view field, std::string_view hex) {
+  auto k = crypto::parse_private_key(hex);
+  if (!k) {
+    o.refuse(field, k.error());
+    return std::nullopt;
+  }
+  return std::move(*k);
+}
+
+// raw_point decodes 32 bytes without judging the point: the operation under test must do that.
+std::optional<PublicKey> raw_point(Observed& o, std::string_view field, std::string_view hex) {
+  PublicKey p{};
+  if (!from_hex_into(hex, p)) {
+    o.refuse(std::string(field) + ": not 32 bytes of lowercase hex");
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::optional<Bytes> bytes(Observed& o, std::string_view field, std::string_view hex) {
+  auto b = from_hex(hex);
+  if (!b) {
+    o.refuse(std::string(field) + ": not lowercase hex");
+    return std::nullopt;
+  }
+  return std::move(*b);
+}
+
+std::string hx(std::span<const std::uint8_t> b) {
+  return to_hex(b);
+}
+
+// public_or_derived is the *_pub field when present (what travels), else public(priv).
+std::optional<PublicKey> public_or_derived(Observed& o, const Obj& t, const char* field,
+                                           const PrivateKey& priv) {
+  if (const auto given = t.opt_str(field)) return raw_point(o, field, *given);
+  return crypto::public_key(priv);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void check_ed25519_keys(const Obj& t, bool valid, Observed& o) {
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  if (!priv || !valid) return;
+  const PublicKey pub = crypto::public_key(*priv);
+  o.expect("public_key", t.str("public_key"), hx(pub));
+  o.expect_opt("scalar", t.opt_str("scalar"), hx(crypto::scalar(*priv).bytes()));
+  o.expect_opt("x25519_private_key", t.opt_str("x25519_private_key"),
+               hx(crypto::x25519_private_key(*priv).bytes()));
+  if (const auto want = t.opt_str("x25519_public_key")) {
+    const auto x = crypto::x25519_public_key(pub);
+    if (!x) return o.refuse("x25519_public_key", x.error());
+    o.expect("x25519_public_key", *want, hx(*x));
+  }
+}
+
+void check_ed25519_sign(const Obj& t, bool valid, Observed& o) {
+  const std::string pub = t.str("public_key");
+  const std::string msg = t.str("message");
+  const std::string sig = t.str("signature");
+  if (const auto priv_hex = t.opt_str("private_key")) {
+    // The file claims signature = sign(private_key, message): deterministic Ed25519 must agree.
+    const auto priv = private_key(o, "private_key", *priv_hex);
+    const auto m = bytes(o, "message", msg);
+    if (!priv || !m) return;
+    o.expect("signature", sig, hx(crypto::sign(*priv, *m)));
+    if (valid) o.expect("public_key", pub, hx(crypto::public_key(*priv)));
+  }
+  const auto r = crypto::verify_hex(pub, msg, sig);
+  if (!r) o.refuse("verify", r.error());
+}
+
+void check_challenge(const Obj& t, bool valid, Observed& o) {
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  const auto ch = raw_point(o, "challenge", t.str("challenge"));
+  if (!priv || !ch) return;
+  const auto resp = crypto::challenge_response(*priv, *ch);
+  if (!resp) return o.refuse("challenge_response", resp.error());
+  if (!valid) return;
+  o.expect("response", t.str("response"), hx(*resp));
+  const PublicKey pub = crypto::public_key(*priv);
+  o.expect_opt("public_key", t.opt_str("public_key"), hx(pub));
+  if (const auto k_hex = t.opt_str("server_scalar")) {
+    crypto::Scalar k;
+    if (!from_hex_into(*k_hex, k.mutable_bytes())) {
+      return o.refuse("server_scalar: not 32 bytes of lowercase hex");
+    }
+    const auto made = crypto::create_challenge_with_scalar(pub, k);
+    if (!made) return o.refuse("create_challenge_with_scalar", made.error());
+    o.expect("challenge (k·B)", t.str("challenge"), hx(made->challenge));
+    o.expect_opt("expected_response", t.opt_str("expected_response"), hx(made->expected));
+    // CR-CHAL-003: the server's comparison of the exact lowercase hex.
+    if (!crypto::challenge_matches(hx(made->expected), hx(*resp))) {
+      o.mismatches.push_back("challenge_matches refused the correct response");
+    }
+  } else if (const auto want = t.opt_str("expected_response")) {
+    o.expect("expected_response", *want, hx(*resp));
+  }
+}
+
+void check_ecdh(const Obj& t, bool valid, Observed& o) {
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  const auto peer = raw_point(o, "peer_public_key", t.str("peer_public_key"));
+  if (!priv || !peer) return;
+  const auto shared = crypto::ecdh(*priv, *peer);
+  if (!shared) return o.refuse("ecdh", shared.error());
+  if (!valid) return;
+  o.expect("shared_secret", t.str("shared_secret"), hx(shared->bytes()));
+  o.expect_opt("public_key", t.opt_str("public_key"), hx(crypto::public_key(*priv)));
+  o.expect_opt("x25519_private_key", t.opt_str("x25519_private_key"),
+               hx(crypto::x25519_private_key(*priv).bytes()));
+  if (const auto want = t.opt_str("x25519_peer_public_key")) {
+    const auto x = crypto::x25519_public_key(*peer);
+    if (!x) return o.refuse("x25519_public_key", x.error());
+    o.expect("x25519_peer_public_key", *want, hx(*x));
+  }
+  if (const auto peer_priv_hex = t.opt_str("peer_private_key")) {
+    const auto peer_priv = private_key(o, "peer_private_key", *peer_priv_hex);
+    if (!peer_priv) return;
+    o.expect("peer_public_key", t.str("peer_public_key"), hx(crypto::public_key(*peer_priv)));
+    const auto back = crypto::ecdh(*peer_priv, crypto::public_key(*priv));
+    if (!back) return o.refuse("ecdh (peer side)", back.error());
+    o.expect("shared_secret (peer side)", t.str("shared_secret"), hx(back->bytes()));
+  }
+}
+
+void check_personal_key(const Obj& t, bool valid, Observed& o) {
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  if (!priv) return;
+  const auto pk = crypto::personal_key(*priv);
+  if (!pk) return o.refuse("personal_key", pk.error());
+  if (!valid) return;
+  o.expect("personal_key", t.str("personal_key"), hx(pk->bytes()));
+  o.expect_opt("public_key", t.opt_str("public_key"), hx(crypto::public_key(*priv)));
+}
+
+void check_kdf(const Obj& t, bool valid, Observed& o) {
+  const auto km = bytes(o, "key_material", t.str("key_material"));
+  if (!km || !valid) return;
+  o.expect("output", t.str("output"), hx(crypto::kdf(*km).bytes()));
+  if (const auto want = t.opt_str("ikm")) {
+    Bytes ikm(32 + km->size(), 0xff);
+    std::copy(km->begin(), km->end(), ikm.begin() + 32);
+    o.expect("ikm", *want, hx(ikm));
+  }
+}
+
+void check_x3dh(const Obj& t, bool valid, Observed& o) {
+  const auto ik_a = private_key(o, "ik_a_priv", t.str("ik_a_priv"));
+  const auto ek_a = private_key(o, "ek_a_priv", t.str("ek_a_priv"));
+  const auto ik_b = private_key(o, "ik_b_priv", t.str("ik_b_priv"));
+  const auto spk_b = private_key(o, "spk_b_priv", t.str("spk_b_priv"));
+  const std::string sig_hex = t.str("spk_b_sig");
+  const auto send_fails_by = t.opt_str("send_fails_by");
+  if (!ik_a || !ek_a || !ik_b || !spk_b) return;
+  const auto ik_a_pub = public_or_derived(o, t, "ik_a_pub", *ik_a);
+  const auto ek_a_pub = public_or_derived(o, t, "ek_a_pub", *ek_a);
+  const auto ik_b_pub = public_or_derived(o, t, "ik_b_pub", *ik_b);
+  const auto spk_b_pub = public_or_derived(o, t, "spk_b_pub", *spk_b);
+  const auto sig = crypto::parse_signature(sig_hex);
+  if (!sig) return o.refuse("spk_b_sig", sig.error());
+  if (!ik_a_pub || !ek_a_pub || !ik_b_pub || !spk_b_pub) return;
+
+  // Initiator (CR-X3DH-001/002).
+  const auto sent = crypto::x3dh_send_with_ephemeral(*ik_a, *ek_a, {*ik_b_pub, *spk_b_pub, *sig});
+  if (send_fails_by) {
+    if (!sent) o.refuse("x3dh_send (" + *send_fails_by + ")", sent.error());
+    return;  // the initiator must refuse: a responder-side refusal would not count
+  }
+  if (!sent) return o.refuse("x3dh_send", sent.error());
+  // Responder (CR-X3DH-003/004): the SPK named must be its own; ek and ik are what travelled.
+  if (sent->message.spk != crypto::public_key(*spk_b)) {
+    return o.refuse("x3dh_receive: message.spk is not the responder's SPK (CR-X3DH-004)");
+  }
+  const auto received = crypto::x3dh_receive(*ik_b, *spk_b, *ik_a_pub, *ek_a_pub);
+  if (!received) return o.refuse("x3dh_receive", received.error());
+  if (!valid) return;
+
+  const std::string want = t.str("shared_key");
+  o.expect("shared_key (initiator)", want, hx(sent->shared_key.bytes()));
+  o.expect("shared_key (responder)", want, hx(received->bytes()));
+  const Obj msg = t.obj("message");
+  o.expect("message.ek", msg.str("ek"), hx(sent->message.ek));
+  o.expect("message.spk", msg.str("spk"), hx(sent->message.spk));
+  o.expect("ek_a_pub", hx(*ek_a_pub), hx(crypto::public_key(*ek_a)));
+  o.expect("ik_a_pub", hx(*ik_a_pub), hx(crypto::public_key(*ik_a)));
+  o.expect("ik_b_pub", hx(*ik_b_pub), hx(crypto::public_key(*ik_b)));
+  o.expect("spk_b_pub", hx(*spk_b_pub), hx(crypto::public_key(*spk_b)));
+  const std::array<std::pair<const char*, Expected<crypto::SharedKey, crypto::Error>>, 4> dhs = {{
+      {"dh1", crypto::ecdh(*ik_a, *spk_b_pub)},
+      {"dh2", crypto::ecdh(*ek_a, *ik_b_pub)},
+      {"dh3", crypto::ecdh(*ek_a, *spk_b_pub)},
+      {"dh4", crypto::ecdh(*ik_a, *ik_b_pub)},
+  }};
+  for (const auto& [name, dh] : dhs) {
+    if (!t.has(name)) continue;
+    if (!dh) return o.refuse(name, dh.error());
+    o.expect(name, t.str(name), hx(dh->bytes()));
+  }
+}
+
+// GroupMember is one member's inputs, decoded.
+struct GroupMember {
+  PrivateKey ik, spk, ek;
+  crypto::PreKeyBundle bundle;
+  PublicKey ek_pub{};
+};
+
+std::optional<std::vector<PublicKey>> tree_of(Observed& o, std::string_view field,
+                                              const std::vector<std::string>& entries) {
+  std::vector<PublicKey> tree;
+  for (const std::string& e : entries) {
+    const auto p = raw_point(o, field, e);
+    if (!p) return std::nullopt;
+    tree.push_back(*p);
+  }
+  return tree;
+}
+
+void check_group_dm(const Obj& t, bool valid, Observed& o) {
+  const std::uint64_t n = t.uint("n");
+  const auto creator = private_key(o, "creator_ik_priv", t.str("creator_ik_priv"));
+  const auto leaf = private_key(o, "creator_leaf", t.str("creator_leaf"));
+  const std::vector<std::string> padding_hex = t.str_list("padding");
+  const std::vector<Obj> member_objs = t.obj_list("members");
+  const auto receive = valid ? std::nullopt : t.opt_obj("receive");
+  if (!t.sink().error.empty()) return;
+  if (member_objs.size() + 1 != n) {
+    t.sink().set(t.where() + ": members has " + std::to_string(member_objs.size()) +
+                 " entries, n - 1 = " + std::to_string(n == 0 ? 0 : n - 1) + " expected");
+    return;
+  }
+  std::vector<PrivateKey> padding;
+  for (const std::string& p : padding_hex) {
+    auto k = private_key(o, "padding", p);
+    if (!k) return;
+    padding.push_back(std::move(*k));
+  }
+  std::vector<GroupMember> members;
+  for (std::size_t i = 0; i < member_objs.size(); ++i) {
+    const Obj& m = member_objs[i];
+    if (m.uint("position") != i + 1) {
+      m.sink().set(m.where() + ": position is not " + std::to_string(i + 1) +
+                   " (members are listed in position order)");
+      return;
+    }
+    auto ik = private_key(o, "members.ik_priv", m.str("ik_priv"));
+    auto spk = private_key(o, "members.spk_priv", m.str("spk_priv"));
+    auto ek = private_key(o, "members.ek_priv", m.str("ek_priv"));
+    const auto sig = crypto::parse_signature(m.str("spk_sig"));
+    if (!sig) return o.refuse("members.spk_sig", sig.error());
+    if (!ik || !spk || !ek) return;
+    const auto ik_pub = public_or_derived(o, m, "ik_pub", *ik);
+    const auto spk_pub = public_or_derived(o, m, "spk_pub", *spk);
+    const auto ek_pub = public_or_derived(o, m, "ek_pub", *ek);
+    if (!ik_pub || !spk_pub || !ek_pub) return;
+    members.push_back(
+        {std::move(*ik), std::move(*spk), std::move(*ek), {*ik_pub, *spk_pub, *sig}, *ek_pub});
+  }
+  if (!creator || !leaf) return;
+  const PublicKey creator_pub = crypto::public_key(*creator);
+
+  if (receive) {
+    // A member refuses what arrived (CR-TREE-006/007, CR-KEY-004).
+    const std::uint64_t member = receive->uint("member");
+    const std::uint64_t position = receive->uint("position");
+    const std::vector<std::string> tree_hex = receive->str_list("key_tree");
+    const auto ek_hex = receive->opt_str("ek");
+    if (!t.sink().error.empty()) return;
+    if (member < 1 || member > members.size()) {
+      t.sink().set(t.where() + ".receive: member " + std::to_string(member) +
+                   " is not a listed position");
+      return;
+    }
+    const GroupMember& gm = members[member - 1];
+    const auto tree = tree_of(o, "receive.key_tree", tree_hex);
+    const auto ek = ek_hex ? raw_point(o, "receive.ek", *ek_hex) : std::optional(gm.ek_pub);
+    if (!tree || !ek) return;
+    const auto got = crypto::receive_group_dm(gm.ik, gm.spk, creator_pub, *ek, *tree,
+                                              static_cast<std::size_t>(position));
+    if (!got) o.refuse("receive_group_dm", got.error());
+    return;
+  }
+
+  std::vector<crypto::PreKeyBundle> bundles;
+  std::vector<PrivateKey> eks;
+  for (const GroupMember& m : members) {
+    bundles.push_back(m.bundle);
+    eks.push_back(m.ek);
+  }
+  const auto dm = crypto::create_group_dm_explicit(*creator, bundles, *leaf, padding, eks);
+  if (!dm) return o.refuse("create_group_dm_explicit", dm.error());
+  // An invalid test without `receive` must be refused by the creator (CR-X3DH-001): it was not.
+  if (!valid) return;
+
+  const std::string shared = t.str("shared_key");
+  o.expect("shared_key", shared, hx(dm->shared_key.bytes()));
+  if (t.uint("padded_size") != dm->padded_size) {
+    o.mismatches.push_back("padded_size differs: file " + std::to_string(t.uint("padded_size")) +
+                           ", computed " + std::to_string(dm->padded_size));
+  }
+  const std::vector<std::string> tree_hex = t.str_list("key_tree");
+  if (tree_hex.size() != dm->key_tree.size()) {
+    o.mismatches.push_back("key_tree length differs: file " + std::to_string(tree_hex.size()) +
+                           ", computed " + std::to_string(dm->key_tree.size()));
+    return;
+  }
+  for (std::size_t i = 0; i < tree_hex.size(); ++i) {
+    o.expect("key_tree[" + std::to_string(i) + "]", tree_hex[i], hx(dm->key_tree[i]));
+  }
+  const std::vector<Obj> msgs = t.obj_list("messages");
+  if (msgs.size() != dm->messages.size()) {
+    o.mismatches.push_back("messages length differs");
+    return;
+  }
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    o.expect("messages[" + std::to_string(i) + "].ek", msgs[i].str("ek"), hx(dm->messages[i].ek));
+    o.expect("messages[" + std::to_string(i) + "].spk", msgs[i].str("spk"),
+             hx(dm->messages[i].spk));
+  }
+  const auto tree = tree_of(o, "key_tree", tree_hex);
+  if (!tree) return;
+  // Every member recomputes the root from the file's tree and its message (CR-TREE-005).
+  std::vector<PrivateKey> leaves;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const GroupMember& m = members[i];
+    const auto ek = raw_point(o, "messages.ek", msgs[i].str("ek"));
+    if (!ek) return;
+    const auto got = crypto::receive_group_dm(m.ik, m.spk, creator_pub, *ek, *tree, i + 1);
+    const std::string who = "members[" + std::to_string(i) + "]";
+    if (!got) return o.refuse("receive_group_dm (" + who + ")", got.error());
+    o.expect(who + " root", shared, hx(got->bytes()));
+    o.expect_opt(who + ".shared_key", member_objs[i].opt_str("shared_key"), hx(got->bytes()));
+    const auto sk = crypto::x3dh_send_with_ephemeral(*creator, m.ek, m.bundle);
+    if (!sk) return o.refuse("x3dh_send (" + who + ")", sk.error());
+    o.expect_opt(who + ".leaf_key", member_objs[i].opt_str("leaf_key"), hx(sk->shared_key.bytes()));
+    leaves.push_back(sk->shared_key);
+  }
+  if (const auto priv_tree = t.opt_str_list("private_tree")) {
+    // Rebuild every node private key: leaves, then parent = combine(left, right) (CR-TREE-002).
+    const std::size_t m = dm->padded_size;
+    if (priv_tree->size() != 2 * m - 1) {
+      o.mismatches.push_back("private_tree has " + std::to_string(priv_tree->size()) +
+                             " entries, 2M-1 = " + std::to_string(2 * m - 1) + " expected");
+      return;
+    }
+    std::vector<PrivateKey> node(2 * m);
+    node[m] = *leaf;
+    for (std::size_t p = 1; p < n; ++p) node[m + p] = leaves[p - 1];
+    for (std::size_t i = n; i < m; ++i) node[m + i] = padding[i - n];
+    for (std::size_t i = m - 1; i >= 1; --i) {
+      auto c = crypto::combine(node[2 * i], node[2 * i + 1]);
+      if (!c) return o.refuse("combine", c.error());
+      node[i] = std::move(*c);
+    }
+    for (std::size_t i = 1; i < 2 * m; ++i) {
+      o.expect("private_tree[" + std::to_string(i - 1) + "]", (*priv_tree)[i - 1],
+               hx(node[i].bytes()));
+    }
+  }
+}
+
+void check_aead(const Obj& t, bool valid, Observed& o) {
+  crypto::SharedKey key;
+  if (!from_hex_into(t.str("key"), key.mutable_bytes())) {
+    return o.refuse("key: not 32 bytes of lowercase hex");
+  }
+  const std::string ct = t.str("ciphertext");
+  const auto opened = crypto::aead_decrypt_hex(key, ct);
+  if (!opened) return o.refuse("aead_decrypt_hex", opened.error());
+  if (!valid) return;
+  const auto iv = bytes(o, "iv", t.str("iv"));
+  const auto pt = bytes(o, "plaintext", t.str("plaintext"));
+  if (!iv || !pt) return;
+  const auto sealed = crypto::aead_encrypt_hex_with_iv(key, *iv, *pt);
+  if (!sealed) return o.refuse("aead_encrypt_hex_with_iv", sealed.error());
+  o.expect("ciphertext", ct, *sealed);
+  o.expect("decrypted plaintext", hx(*pt), hx(*opened));
+  if (const auto text = t.opt_str("plaintext_text")) {
+    o.expect("plaintext_text (as UTF-8 hex)", hx(*pt), to_hex(std::string_view(*text)));
+  }
+}
+
+void check_own_storage(const Obj& t, bool valid, Observed& o) {
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  const std::string sealed = t.str("own_storage");
+  if (!priv) return;
+  const auto opened = crypto::own_storage_open(*priv, sealed);
+  if (!opened) return o.refuse("own_storage_open", opened.error());
+  if (!valid) return;
+  const rapidjson::Value* storage = t.raw("storage");
+  if (storage == nullptr) return;
+  if (!storage->IsObject()) return t.sink().set(t.where() + ": field \"storage\" is not an object");
+  // The storage object is handed to the implementation as JSON text, as a client would read it.
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  storage->Accept(w);
+  const auto parsed = crypto::own_storage_parse(std::string_view(buf.GetString(), buf.GetSize()));
+  if (!parsed) return o.refuse("own_storage_parse (storage)", parsed.error());
+  const auto plain = crypto::own_storage_plaintext(*parsed);
+  if (!plain) return o.refuse("own_storage_plaintext", plain.error());
+  const std::string want_plain = t.str("plaintext_json");
+  o.expect("plaintext_json", want_plain, *plain);
+  const auto iv = bytes(o, "iv", t.str("iv"));
+  if (!iv) return;
+  const auto resealed = crypto::own_storage_seal_with_iv(*priv, *parsed, *iv);
+  if (!resealed) return o.refuse("own_storage_seal_with_iv", resealed.error());
+  o.expect("own_storage", sealed, *resealed);
+  const auto reopened_plain = crypto::own_storage_plaintext(*opened);
+  if (!reopened_plain) return o.refuse("own_storage_plaintext (opened)", reopened_plain.error());
+  o.expect("opened own_storage", want_plain, *reopened_plain);
+  if (const auto want = t.opt_str("personal_key")) {
+    const auto pk = crypto::personal_key(*priv);
+    if (!pk) return o.refuse("personal_key", pk.error());
+    o.expect("personal_key", *want, hx(pk->bytes()));
+  }
+}
+
+void run_family(Family f, const Obj& t, bool valid, Observed& o) {
+  switch (f) {
+    case Family::ed25519_keys:
+      return check_ed25519_keys(t, valid, o);
+    case Family::ed25519_sign:
+      return check_ed25519_sign(t, valid, o);
+    case Family::challenge:
+      return check_challenge(t, valid, o);
+    case Family::ecdh:
+      return check_ecdh(t, valid, o);
+    case Family::personal_key:
+      return check_personal_key(t, valid, o);
+    case Family::kdf:
+      return check_kdf(t, valid, o);
+    case Family::x3dh:
+      return check_x3dh(t, valid, o);
+    case Family::group_dm:
+      return check_group_dm(t, valid, o);
+    case Family::aead:
+      return check_aead(t, valid, o);
+    case Family::own_storage:
+      return check_own_storage(t, valid, o);
+  }
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += "; ";
+    out += p;
+  }
+  return out;
+}
+
+// verdict applies vectors.md: a refusal or acceptance that contradicts the file is lenient or
+// strict on an edge case, a failure otherwise; a wrong output is always a failure.
+TestResult verdict(std::int64_t id, bool valid, bool edge, Observed& o) {
+  TestResult r;
+  r.id = id;
+  if (!o.mismatches.empty()) {
+    r.outcome = Outcome::failed;
+    r.detail = join(o.mismatches);
+  } else if (valid && o.refusal) {
+    r.outcome = edge ? Outcome::strict : Outcome::failed;
+    r.detail = "valid test refused: " + *o.refusal;
+  } else if (!valid && !o.refusal) {
+    r.outcome = edge ? Outcome::lenient : Outcome::failed;
+    r.detail = "invalid test accepted";
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string_view outcome_name(Outcome o) noexcept {
+  switch (o) {
+    case Outcome::passed:
+      return "passed";
+    case Outcome::failed:
+      return "failed";
+    case Outcome::lenient:
+      return "lenient";
+    case Outcome::strict:
+      return "strict";
+  }
+  return "unknown";
+}
+
+std::size_t FileReport::count(Outcome o) const noexcept {
+  return static_cast<std::size_t>(std::count_if(
+      tests.begin(), tests.end(), [o](const TestResult& t) { return t.outcome == o; }));
+}
+
+std::size_t FileReport::passed() const noexcept {
+  return tests.size() - failed();
+}
+
+Expected<FileReport, SchemaError> check_text(std::string_view json_text) {
+  rapidjson::Document doc;
+  doc.Parse(json_text.data(), json_text.size());
+  if (doc.HasParseError()) {
+    return Unexpected{
+        SchemaError{"not JSON: " + std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
+                    " at offset " + std::to_string(doc.GetErrorOffset())}};
+  }
+  if (!doc.IsObject()) return Unexpected{SchemaError{"the top level is not a JSON object"}};
+  SchemaSink sink;
+  const Obj top(&doc, "file", sink);
+  FileReport report;
+  report.family = top.str("family");
+  const std::uint64_t version = top.uint("version");
+  if (const auto g = top.opt_str("generator")) report.generator = *g;
+  const rapidjson::Value* tests = top.raw("tests");
+  if (!sink.error.empty()) return Unexpected{SchemaError{sink.error}};
+  if (version != 1) {
+    return Unexpected{SchemaError{"unsupported version " + std::to_string(version) +
+                                  " (this checker reads version 1)"}};
+  }
+  const auto family = family_from_name(report.family);
+  if (!family) return Unexpected{SchemaError{"unknown family \"" + report.family + "\""}};
+  if (!tests->IsArray()) return Unexpected{SchemaError{"field \"tests\" is not an array"}};
+
+  std::set<std::int64_t> ids;
+  std::size_t index = 0;
+  for (const rapidjson::Value& tv : tests->GetArray()) {
+    const std::string where = "tests[" + std::to_string(index++) + "]";
+    if (!tv.IsObject()) return Unexpected{SchemaError{where + " is not an object"}};
+    const rapidjson::Value* idv = tv.HasMember("id") ? &tv["id"] : nullptr;
+    if (idv == nullptr || !idv->IsInt64()) {
+      return Unexpected{SchemaError{where + ": missing or non-integer \"id\""}};
+    }
+    const std::int64_t id = idv->GetInt64();
+    if (!ids.insert(id).second) {
+      return Unexpected{SchemaError{where + ": duplicate id " + std::to_string(id)}};
+    }
+    const Obj t(&tv, "test id " + std::to_string(id), sink);
+    const std::string result = t.str("result");
+    std::vector<std::string> flags;
+    if (t.has("flags")) flags = t.str_list("flags");
+    if (!sink.error.empty()) return Unexpected{SchemaError{sink.error}};
+    if (result != "valid" && result != "invalid") {
+      return Unexpected{
+          SchemaError{t.where() + ": result is \"" + result + "\", not \"valid\" or \"invalid\""}};
+    }
+    const bool valid = result == "valid";
+    Observed o;
+    run_family(*family, t, valid, o);
+    if (!sink.error.empty()) return Unexpected{SchemaError{sink.error}};
+    TestResult r = verdict(id, valid, is_edge_case(flags), o);
+    r.flags = std::move(flags);
+    report.tests.push_back(std::move(r));
+  }
+  return report;
+}
+
+Expected<FileReport, SchemaError> check_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Unexpected{SchemaError{"cannot read " + path}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Unexpected{SchemaError{"cannot read " + path}};
+  return check_text(text.str());
+}
+
+}  // namespace unm::vectors

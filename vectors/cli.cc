@@ -1,0 +1,287 @@
+#include "vectors/cli.h"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "reference/crypto/error.h"
+#include "reference/crypto/keys.h"
+#include "vectors/checker.h"
+#include "vectors/family.h"
+#include "vectors/generator.h"
+
+namespace unm::vectors {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+void usage(std::ostream& out) {
+  out << "usage: vectors generate DIR [--seed S] [--family NAME]...\n"
+         "       vectors check FILE... [--json] [--quiet]\n"
+         "\n"
+         "generate  write DIR/<family>.json for every family (or only the --family ones),\n"
+         "          deterministically from seed S (default "
+      << kDefaultSeed
+      << ").\n"
+         "check     recompute every vector of each FILE with the reference crypto and compare;\n"
+         "          print '<family>: N passed, N failed (L lenient, S strict)' per file and\n"
+         "          'N passed, N failed' at the end. Edge cases (vectors.md flags) decided the\n"
+         "          other way are reported lenient/strict, never failed.\n"
+         "  --json  print a JSON report instead of text\n"
+         "  --quiet print only the summary lines\n"
+         "\n"
+         "families:";
+  for (Family f : all_families()) out << ' ' << family_name(f);
+  out << "\n\nexit status: 0 success, 1 a test failed, 2 usage error or malformed file\n";
+}
+
+bool is_help(std::string_view a) {
+  return a == "--help" || a == "-h" || a == "help";
+}
+
+std::optional<std::uint64_t> parse_seed(std::string_view s) {
+  std::uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+int generate(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string> dir;
+  std::uint64_t seed = kDefaultSeed;
+  std::vector<Family> families;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (is_help(a)) {
+      usage(out);
+      return kExitOk;
+    }
+    if (a == "--seed" || a == "--family") {
+      if (i + 1 >= args.size()) {
+        err << "vectors generate: " << a << " needs a value\n";
+        return kExitUsage;
+      }
+      const std::string& v = args[++i];
+      if (a == "--seed") {
+        const auto s = parse_seed(v);
+        if (!s) {
+          err << "vectors generate: --seed '" << v << "' is not a non-negative integer\n";
+          return kExitUsage;
+        }
+        seed = *s;
+      } else {
+        const auto f = family_from_name(v);
+        if (!f) {
+          err << "vectors generate: unknown family '" << v << "'\n";
+          return kExitUsage;
+        }
+        families.push_back(*f);
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      err << "vectors generate: unknown option '" << a << "'\n";
+      return kExitUsage;
+    } else if (dir) {
+      err << "vectors generate: more than one directory given\n";
+      return kExitUsage;
+    } else {
+      dir = a;
+    }
+  }
+  if (!dir) {
+    err << "vectors generate: missing DIR (see vectors --help)\n";
+    return kExitUsage;
+  }
+  if (families.empty()) families.assign(all_families().begin(), all_families().end());
+  std::error_code ec;
+  std::filesystem::create_directories(*dir, ec);
+  if (ec) {
+    err << "vectors generate: cannot create " << *dir << ": " << ec.message() << "\n";
+    return kExitUsage;
+  }
+  for (Family f : families) {
+    const auto text = generate_family(f, seed);
+    if (!text) {
+      err << "vectors generate: " << family_name(f) << ": " << text.error().step << ": "
+          << crypto::error_name(text.error().error) << "\n";
+      return kExitFailed;
+    }
+    const std::filesystem::path path =
+        std::filesystem::path(*dir) / (std::string(family_name(f)) + ".json");
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << *text;
+    file.close();
+    if (!file) {
+      err << "vectors generate: cannot write " << path.string() << "\n";
+      return kExitUsage;
+    }
+    out << "wrote " << path.string() << "\n";
+  }
+  return kExitOk;
+}
+
+void write_json_report(std::ostream& out, const std::vector<std::string>& files,
+                       const std::vector<Expected<FileReport, SchemaError>>& reports,
+                       std::size_t passed, std::size_t failed) {
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  auto str = [&w](std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); };
+  w.StartObject();
+  w.Key("files");
+  w.StartArray();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    w.StartObject();
+    w.Key("file");
+    str(files[i]);
+    if (!reports[i]) {
+      w.Key("error");
+      str(reports[i].error().message);
+      w.EndObject();
+      continue;
+    }
+    const FileReport& r = *reports[i];
+    w.Key("family");
+    str(r.family);
+    w.Key("generator");
+    str(r.generator);
+    w.Key("passed");
+    w.Uint64(r.passed());
+    w.Key("failed");
+    w.Uint64(r.failed());
+    w.Key("lenient");
+    w.Uint64(r.count(Outcome::lenient));
+    w.Key("strict");
+    w.Uint64(r.count(Outcome::strict));
+    w.Key("tests");
+    w.StartArray();
+    for (const TestResult& t : r.tests) {
+      w.StartObject();
+      w.Key("id");
+      w.Int64(t.id);
+      w.Key("outcome");
+      str(outcome_name(t.outcome));
+      if (!t.detail.empty()) {
+        w.Key("detail");
+        str(t.detail);
+      }
+      if (!t.flags.empty()) {
+        w.Key("flags");
+        w.StartArray();
+        for (const std::string& f : t.flags) str(f);
+        w.EndArray();
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("passed");
+  w.Uint64(passed);
+  w.Key("failed");
+  w.Uint64(failed);
+  w.EndObject();
+  out << std::string_view(buf.GetString(), buf.GetSize()) << "\n";
+}
+
+int check(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  bool json = false;
+  bool quiet = false;
+  std::vector<std::string> files;
+  for (const std::string& a : args) {
+    if (is_help(a)) {
+      usage(out);
+      return kExitOk;
+    }
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      err << "vectors check: unknown option '" << a << "'\n";
+      return kExitUsage;
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.empty()) {
+    err << "vectors check: no FILE given (see vectors --help)\n";
+    return kExitUsage;
+  }
+  std::vector<Expected<FileReport, SchemaError>> reports;
+  std::size_t passed = 0;
+  std::size_t failed = 0;
+  bool malformed = false;
+  for (const std::string& file : files) {
+    reports.push_back(check_file(file));
+    const auto& r = reports.back();
+    if (!r) {
+      malformed = true;
+      err << "vectors check: " << file << ": " << r.error().message << "\n";
+      continue;
+    }
+    passed += r->passed();
+    failed += r->failed();
+    if (json) continue;
+    if (!quiet) {
+      for (const TestResult& t : r->tests) {
+        if (t.outcome == Outcome::passed) continue;
+        out << "  " << r->family << " #" << t.id << " " << outcome_name(t.outcome) << ": "
+            << t.detail;
+        if (!t.flags.empty()) {
+          out << " [";
+          for (std::size_t i = 0; i < t.flags.size(); ++i) out << (i ? ", " : "") << t.flags[i];
+          out << "]";
+        }
+        out << "\n";
+      }
+    }
+    out << r->family << ": " << r->passed() << " passed, " << r->failed() << " failed ("
+        << r->count(Outcome::lenient) << " lenient, " << r->count(Outcome::strict) << " strict)\n";
+  }
+  if (json) {
+    write_json_report(out, files, reports, passed, failed);
+  } else {
+    out << passed << " passed, " << failed << " failed\n";
+  }
+  if (malformed) return kExitUsage;
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int vectors_command_to(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    usage(err);
+    return kExitUsage;
+  }
+  if (is_help(args.front())) {
+    usage(out);
+    return kExitOk;
+  }
+  if (const auto ok = crypto::init(); !ok) {
+    err << "vectors: cannot initialise the crypto library: " << crypto::error_name(ok.error())
+        << "\n";
+    return kExitUsage;
+  }
+  const std::string& cmd = args.front();
+  if (cmd == "generate") return generate(args.subspan(1), out, err);
+  if (cmd == "check") return check(args.subspan(1), out, err);
+  err << "vectors: unknown command '" << cmd << "' (see vectors --help)\n";
+  return kExitUsage;
+}
+
+int vectors_command(std::span<const std::string> args) {
+  return vectors_command_to(args, std::cout, std::cerr);
+}
+
+}  // namespace unm::vectors
