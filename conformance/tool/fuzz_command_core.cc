@@ -1,0 +1,428 @@
+#include "conformance/tool/fuzz_command_core.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "reference/protocol/objects.h"
+
+namespace unm::conformance::tool::livefuzz {
+
+namespace {
+
+using protocol::json_string;
+
+// Kind is a payload field's wire type (events.md §1.4), which decides what is invalid for it.
+enum class Kind { id, hex, key, sig, name, any_string, boolean, seconds, count, array, text };
+
+struct Field {
+  std::string key;
+  Kind kind;
+  std::string value;  // JSON text
+};
+
+struct Template {
+  std::string event;
+  std::vector<Field> fields;
+  bool exact = true;  // the key set is exact (EV-TRN-011); false for set_* with optional keys
+};
+
+std::string object_text(const std::vector<Field>& fields) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i != 0) s += ",";
+    s += json_string(fields[i].key) + ":" + fields[i].value;
+  }
+  return s + "}";
+}
+
+std::vector<Template> catalogue(const Context& c) {
+  const std::string key = json_string(c.valid_key);
+  const std::string sig = json_string(c.valid_sig);
+  const std::string peer = json_string(c.peer);
+  return {
+      {"get_user", {{"username", Kind::any_string, peer}}},
+      {"get_full_user", {}},
+      {"get_user_list", {}},
+      {"create_dm",
+       {{"usernames", Kind::array, "[" + peer + "]"},
+        {"messages", Kind::array, R"([{"spk":)" + key + R"(,"ek":)" + key + "}]"},
+        {"key_tree", Kind::array, "[" + key + "," + key + "]"}}},
+      {"get_dms", {}},
+      {"get_dm", {{"id", Kind::id, "1"}}},
+      {"send_message",
+       {{"id", Kind::id, "1"},
+        {"message", Kind::hex, R"("00ff")"},
+        {"signature", Kind::sig, sig},
+        {"schedule", Kind::seconds, "0"},
+        {"delete", Kind::seconds, "0"}}},
+      {"get_message", {{"id", Kind::id, "1"}}},
+      {"get_message_history",
+       {{"id", Kind::id, "1"},
+        {"cursor", Kind::any_string, R"("")"},
+        {"count", Kind::count, "10"}}},
+      {"get_pinned", {{"id", Kind::id, "1"}}},
+      {"cancel_scheduled_message", {{"dm_id", Kind::id, "1"}, {"schedule_id", Kind::id, "1"}}},
+      {"add_reaction",
+       {{"id", Kind::id, "1"},
+        {"reaction", Kind::hex, R"("f09f918d")"},
+        {"signature", Kind::sig, sig}}},
+      {"remove_reaction", {{"id", Kind::id, "1"}}},
+      {"ping_typing", {{"id", Kind::id, "1"}}},
+      {"send_friend_request", {{"username", Kind::name, peer}}},
+      {"get_friend_requests", {}},
+      {"get_outgoing_requests", {}},
+      {"get_friends", {}},
+      {"get_blocked", {}},
+      {"ack_friend_request", {{"username", Kind::name, peer}, {"accept", Kind::boolean, "false"}}},
+      {"unfriend", {{"username", Kind::name, peer}}},
+      {"block_user", {{"username", Kind::name, peer}}},
+      {"unblock", {{"username", Kind::name, peer}}},
+      {"join_call", {{"id", Kind::id, "1"}, {"uuid", Kind::text, R"("c0ffee")"}}},
+      {"leave_call", {{"id", Kind::id, "1"}}},
+      {"set_user", {{"status", Kind::text, R"("online")"}}, false},
+      {"set_dm", {{"id", Kind::id, "1"}, {"name", Kind::text, R"("fuzz")"}}, false},
+      {"set_message", {{"id", Kind::id, "1"}, {"pinned", Kind::boolean, "false"}}, false},
+  };
+}
+
+std::size_t pick(std::mt19937_64& rng, std::size_t n) {
+  return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+}
+
+// wrong_type returns a JSON value whose type is not the one `k` requires.
+std::string wrong_type(Kind k, std::mt19937_64& rng) {
+  std::vector<std::string> c;
+  const bool string_kind = k == Kind::hex || k == Kind::key || k == Kind::sig || k == Kind::name ||
+                           k == Kind::any_string || k == Kind::text;
+  const bool number_kind = k == Kind::id || k == Kind::seconds || k == Kind::count;
+  c.push_back("null");
+  c.push_back("{}");
+  if (k != Kind::array) c.push_back("[]");
+  if (!string_kind) c.push_back(R"("1")");
+  if (!number_kind) c.push_back("1");
+  if (k != Kind::boolean) c.push_back("true");
+  if (number_kind) c.push_back("1.5");  // EV-TRN-014/016: integers only
+  return c[pick(rng, c.size())];
+}
+
+// out_of_range returns a value of the right JSON type that breaks a limit of events.md
+// Table 2 or §1.4, or "" when the kind has no such value.
+std::string out_of_range(Kind k, std::mt19937_64& rng) {
+  switch (k) {
+    case Kind::id: {
+      static const char* v[] = {"0", "-1", "9007199254740992", "18446744073709551616"};
+      return v[pick(rng, 4)];
+    }
+    case Kind::seconds:
+      return pick(rng, 2) == 0 ? "-1" : "31536001";
+    case Kind::count:
+      return pick(rng, 2) == 0 ? "-1" : "2147483648";
+    case Kind::hex: {
+      static const char* v[] = {R"("")", R"("0")", R"("zz")", R"("ABCD")", R"("0g")"};
+      return v[pick(rng, 5)];
+    }
+    case Kind::key: {
+      static const char* v[] = {
+          R"("0100000000000000000000000000000000000000000000000000000000000000")",  // identity
+          R"("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")",  // order 2
+          R"("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")",  // y = p
+          R"("58666666666666666666666666666666666666666666666666666666666666")",    // short
+          R"("5866666666666666666666666666666666666666666666666666666666666G66")"};
+      return v[pick(rng, 5)];
+    }
+    case Kind::sig:
+      return R"(")" + std::string(127, 'a') + R"(")";
+    case Kind::name:
+      return R"(")" + std::string(65, 'n') + R"(")";  // Table 2: 1 … 64
+    default:
+      return "";
+  }
+}
+
+std::string huge_string(std::mt19937_64& rng) {
+  static const std::size_t sizes[] = {600, 5'000, 140'000};
+  return R"(")" + std::string(sizes[pick(rng, 3)], pick(rng, 2) == 0 ? 'a' : '0') + R"(")";
+}
+
+}  // namespace
+
+Expected<std::chrono::seconds, std::string> parse_duration(std::string_view text) {
+  if (text.empty()) return Unexpected{std::string("empty duration")};
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p == text.data()) {
+    return Unexpected{"bad duration \"" + std::string(text) + "\" (use 90, 90s, 5m or 1h)"};
+  }
+  const std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  std::uint64_t mult = 0;
+  if (unit.empty() || unit == "s") mult = 1;
+  if (unit == "m") mult = 60;
+  if (unit == "h") mult = 3600;
+  if (mult == 0 || n > 24 * 3600 / mult) {
+    return Unexpected{"bad duration \"" + std::string(text) + "\" (use 90, 90s, 5m or 1h, <= 24h)"};
+  }
+  return std::chrono::seconds(static_cast<std::int64_t>(n * mult));
+}
+
+Expected<Options, std::string> parse_options(std::span<const std::string> args) {
+  Options o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> Expected<std::string, std::string> {
+      if (i + 1 >= args.size()) return Unexpected{a + " needs a value"};
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--insecure") {
+      o.insecure = true;
+    } else if (a == "--target" || a == "--duration" || a == "--seed" || a == "--out" ||
+               a == "--call-timeout-ms") {
+      auto v = value();
+      if (!v) return Unexpected{v.error()};
+      if (a == "--target") {
+        o.target = *v;
+      } else if (a == "--duration") {
+        auto d = parse_duration(*v);
+        if (!d) return Unexpected{d.error()};
+        o.duration = *d;
+      } else if (a == "--out") {
+        o.out_dir = *v;
+      } else {
+        std::uint64_t n = 0;
+        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+        if (ec != std::errc{} || p != v->data() + v->size()) {
+          return Unexpected{a + " needs a non-negative integer"};
+        }
+        if (a == "--seed") {
+          o.seed = n;
+        } else {
+          if (n == 0 || n > 600'000) return Unexpected{a + " must be 1 … 600000"};
+          o.call_timeout = std::chrono::milliseconds(n);
+        }
+      }
+    } else {
+      return Unexpected{"unknown option " + a};
+    }
+  }
+  if (!o.help && o.target.empty()) return Unexpected{std::string("--target URL is required")};
+  return o;
+}
+
+std::string help_text() {
+  return "usage: unmanageable-conformance fuzz --target URL [--duration D] [--seed N]\n"
+         "                                     [--out DIR] [--call-timeout-ms MS] [--insecure]\n\n"
+         "Live-server fuzzer: logs in as fresh users, then sends malformed and mutated events and\n"
+         "frames (wrong types, missing and extra keys, huge values, invalid hex and points, wrong\n"
+         "argument shapes, unknown events, out-of-order login steps, raw broken packets, abrupt\n"
+         "disconnects). After each it checks that the server is alive and answers a well-formed\n"
+         "probe, that every ack is well-formed, and that no invalid input is acked with success.\n"
+         "Each finding is written to DIR as a replayable scenario file (run it with\n"
+         "`unmanageable-conformance run --scenarios DIR`).\n\n"
+         "  --target URL         server to fuzz (http://, https://, ws://, wss://)\n"
+         "  --duration D         how long: 90, 90s, 5m, 1h (default 60s)\n"
+         "  --seed N             seed of every choice (default 1): the same seed, the same run\n"
+         "  --out DIR            where findings go (default ./fuzz-findings)\n"
+         "  --call-timeout-ms MS how long to wait for an ack (default 5000)\n"
+         "  --insecure           do not verify TLS certificates\n\n"
+         "exit status: 0 no finding, 1 findings, 2 usage or connection error\n";
+}
+
+std::vector<std::pair<std::string, std::string>> well_formed(const Context& ctx) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& t : catalogue(ctx)) out.emplace_back(t.event, object_text(t.fields));
+  return out;
+}
+
+Request mutate(const Context& ctx, std::mt19937_64& rng) {
+  auto cat = catalogue(ctx);
+  Template t = cat[pick(rng, cat.size())];
+  Request r;
+  r.event = t.event;
+  r.expect = Expect::failure;
+  const std::size_t n = t.fields.size();
+  switch (pick(rng, 10)) {
+    case 0:  // missing key (EV-TRN-011)
+      if (n == 0 || !t.exact) break;
+      {
+        const std::size_t i = pick(rng, n);
+        r.mutation = "drop key " + t.fields[i].key;
+        t.fields.erase(t.fields.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      break;
+    case 1:  // extra key (EV-TRN-011)
+      if (!t.exact) break;
+      r.mutation = "extra key";
+      t.fields.push_back({"fuzz_extra", Kind::boolean, "true"});
+      break;
+    case 2:  // wrong JSON type (EV-TRN-014..018)
+      if (n == 0) break;
+      {
+        auto& f = t.fields[pick(rng, n)];
+        f.value = wrong_type(f.kind, rng);
+        r.mutation = "wrong type for " + f.key;
+      }
+      break;
+    case 3:  // out of range / invalid hex / invalid point (EV-TRN-017, EV-TRN-020, CR-KEY-004)
+      if (n == 0) break;
+      {
+        auto& f = t.fields[pick(rng, n)];
+        const std::string v = out_of_range(f.kind, rng);
+        if (v.empty()) break;
+        f.value = v;
+        r.mutation = "invalid value for " + f.key;
+      }
+      break;
+    case 4:  // an invalid ephemeral key inside create_dm (EV-DM-004)
+      if (t.event != "create_dm") break;
+      t.fields[1].value =
+          R"([{"spk":)" + json_string(ctx.valid_key) +
+          R"(,"ek":"0100000000000000000000000000000000000000000000000000000000000000"}])";
+      r.mutation = "small-order ek";
+      break;
+    case 5: {  // wrong argument shape (EV-TRN-008)
+      static const char* shapes[] = {"[]", "[1]", "[null]", "[[]]", "[\"x\"]"};
+      r.args_json = shapes[pick(rng, 5)];
+      if (pick(rng, 2) == 0) r.args_json = "[" + object_text(t.fields) + ",{}]";
+      r.mutation = "argument shape";
+      return r;
+    }
+    case 6:  // unknown event (EV-TRN-021)
+      r.event = pick(rng, 2) == 0 ? "no_such_event" : t.event + "_x";
+      r.mutation = "unknown event";
+      break;
+    case 7:  // a huge value: only refusal-or-success is unknown, the ack must still come
+      if (n == 0) break;
+      t.fields[pick(rng, n)].value = huge_string(rng);
+      r.expect = Expect::any;
+      r.mutation = "huge value";
+      break;
+    default:  // unchanged: a well-formed request (its failure or success is not judged)
+      r.expect = Expect::any;
+      r.mutation = "none";
+      break;
+  }
+  if (r.mutation.empty()) {
+    r.expect = Expect::any;
+    r.mutation = "none";
+  }
+  // set_user / set_dm / set_message have optional keys whose null or absent values may be
+  // meaningful: their value mutations are sent, but not judged.
+  if (!t.exact && r.mutation != "unknown event") r.expect = Expect::any;
+  r.args_json = "[" + object_text(t.fields) + "]";
+  return r;
+}
+
+AckVerdict judge_ack(const Request& req, std::string_view ack_json) {
+  AckVerdict v;
+  rapidjson::Document d;
+  d.Parse(ack_json.data(), ack_json.size());
+  if (d.HasParseError() || !d.IsArray() || d.Size() != 1 || !d[0].IsObject()) {
+    v.problem = "ack is not one result object (EV-TRN-005)";
+    return v;
+  }
+  const auto& o = d[0];
+  const auto s = o.FindMember("success");
+  const auto r = o.FindMember("result");
+  if (o.MemberCount() != 2 || s == o.MemberEnd() || !s->value.IsBool() || r == o.MemberEnd()) {
+    v.problem = "ack is not {success, result} (EV-TRN-005)";
+    return v;
+  }
+  v.success = s->value.GetBool();
+  if (!v.success && (!r->value.IsString() || r->value.GetStringLength() == 0)) {
+    v.problem = "failure without a reason text (EV-TRN-006)";
+    return v;
+  }
+  v.well_formed = true;
+  if (req.expect == Expect::failure && v.success) {
+    v.problem = "invalid input acked with success (" + req.mutation + ")";
+  }
+  return v;
+}
+
+bool is_probe_ok(std::string_view ack_json) {
+  rapidjson::Document d;
+  d.Parse(ack_json.data(), ack_json.size());
+  if (d.HasParseError() || !d.IsArray() || d.Size() != 1 || !d[0].IsObject()) return false;
+  const auto& o = d[0];
+  const auto s = o.FindMember("success");
+  const auto r = o.FindMember("result");
+  return s != o.MemberEnd() && s->value.IsBool() && s->value.GetBool() && r != o.MemberEnd() &&
+         r->value.IsBool() && r->value.GetBool();
+}
+
+std::string finding_scenario(const Finding& f, const std::string& id) {
+  // Built as a DOM so every string is escaped correctly.
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  auto str = [&](std::string_view s) {
+    return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
+  d.AddMember("id", str(id), a);
+  d.AddMember("title", str("live fuzzer finding: " + f.what), a);
+  std::string desc = "Found by `unmanageable-conformance fuzz`. Server answered: " + f.got;
+  if (f.after_disconnect) desc += " (after an abrupt disconnect)";
+  d.AddMember("description", str(desc), a);
+  rapidjson::Value clauses(rapidjson::kArrayType);
+  clauses.PushBack(str("EV-TRN-005"), a);
+  if (f.request.expect == Expect::failure) clauses.PushBack(str("EV-TRN-008"), a);
+  d.AddMember("clauses", clauses, a);
+  rapidjson::Value tags(rapidjson::kArrayType);
+  tags.PushBack(str("fuzz"), a);
+  tags.PushBack(str("robustness"), a);
+  d.AddMember("tags", tags, a);
+  d.AddMember("basis", str("decided"), a);
+  rapidjson::Value actors(rapidjson::kArrayType);
+  actors.PushBack(str("fuzzer"), a);
+  d.AddMember("actors", actors, a);
+  rapidjson::Value steps(rapidjson::kArrayType);
+  auto step = [&](std::initializer_list<std::pair<const char*, rapidjson::Value>> kv) {
+    rapidjson::Value s(rapidjson::kObjectType);
+    for (const auto& [k, v] : kv) {
+      rapidjson::Value copy(v, a);
+      s.AddMember(rapidjson::StringRef(k), copy, a);
+    }
+    steps.PushBack(s, a);
+  };
+  step({{"do", str("register")}, {"actor", str("fuzzer")}});
+  step({{"do", str("login")}, {"actor", str("fuzzer")}});
+  if (!f.raw.empty()) {
+    step({{"raw", str(f.raw)}, {"actor", str("fuzzer")}});
+    step({{"connect", rapidjson::Value(true)}, {"actor", str("fuzzer")}});
+    step({{"do", str("login")}, {"actor", str("fuzzer")}});
+  } else if (!f.request.event.empty()) {
+    if (f.request.expect == Expect::failure) {
+      step({{"send", str(f.request.event)},
+            {"actor", str("fuzzer")},
+            {"args_json", str(f.request.args_json)},
+            {"expect", str("fail")},
+            {"note", str(f.request.mutation)}});
+    } else {
+      step({{"send", str(f.request.event)},
+            {"actor", str("fuzzer")},
+            {"args_json", str(f.request.args_json)},
+            {"note", str(f.request.mutation)}});
+    }
+  }
+  // The alive probe: a well-formed request answered correctly.
+  rapidjson::Value args(rapidjson::kArrayType);
+  rapidjson::Value probe(rapidjson::kObjectType);
+  probe.AddMember("username", str("${fuzzer.username}"), a);
+  args.PushBack(probe, a);
+  step({{"send", str("username_exists")},
+        {"actor", str("fuzzer")},
+        {"args", std::move(args)},
+        {"expect", str("ok")}});
+  d.AddMember("steps", steps, a);
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  d.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
+}  // namespace unm::conformance::tool::livefuzz
