@@ -663,7 +663,9 @@ std::size_t FileReport::passed() const noexcept {
 
 Expected<FileReport, SchemaError> check_text(std::string_view json_text) {
   rapidjson::Document doc;
-  doc.Parse(json_text.data(), json_text.size());
+  // Iterative parsing: a hostile file nested a million levels deep must not exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      json_text.data(), json_text.size());
   if (doc.HasParseError()) {
     return Unexpected{
         SchemaError{"not JSON: " + std::string(rapidjson::GetParseError_En(doc.GetParseError())) +

@@ -287,6 +287,20 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"id":1,"result":"invalid","n":-1,"creator_ik_priv":"00","creator_leaf":"00","padding":[],"members":[]})")}),
     [](const ::testing::TestParamInfo<Malformed>& i) { return i.param.name; });
 
+TEST(Checker, DeeplyNestedJsonIsASchemaErrorNotAStackOverflow) {
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  const auto report = check_text(deep);
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.error().message.find("not a JSON object"), std::string::npos)
+      << report.error().message;
+}
+
+TEST(Checker, InvalidUtf8IsASchemaError) {
+  const auto report = check_text("{\"family\": \"kdf\xff\", \"version\": 1, \"tests\": []}");
+  ASSERT_FALSE(report);
+  EXPECT_NE(report.error().message.find("not JSON"), std::string::npos);
+}
+
 TEST(Checker, UnreadableFileIsASchemaError) {
   const auto report = check_file("/nonexistent/unm/vectors.json");
   ASSERT_FALSE(report);

@@ -777,6 +777,17 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
     send_case("wrong spk: spk_b_sig covers a different SPK than spk_b_pub", k, "spk_b_sig", {});
   }
   {
+    // The bundle names a genuinely signed SPK whose private key the responder no longer holds:
+    // the initiator succeeds, the responder must refuse the message (CR-X3DH-004).
+    X3dhKeys k = make_x3dh_keys(rng);
+    k.spk_b_pub = crypto::public_key(crypto::generate_private_key(rng));
+    k.sig = crypto::sign(k.ik_b, k.spk_b_pub);
+    w.begin_test("wrong spk: the message names an SPK the responder does not hold (CR-X3DH-004)",
+                 false);
+    write_x3dh_inputs(w, k);
+    w.end_test();
+  }
+  {
     const X3dhKeys base = make_x3dh_keys(rng);
     for (const BadPoint& bp : bad_points(base.spk_b_pub, "small_order", "torsion_ignored")) {
       X3dhKeys k = make_x3dh_keys(rng);
