@@ -7,6 +7,14 @@
 //
 // Thread-safety: every member function may be called from any thread. Handlers run on the
 // channel's own I/O thread and must not block for long; call() must not be called from a handler.
+//
+// The implementation (client_channel.cc, connect_channel) gives every channel its own
+// io_context and one I/O thread; a channel must not be destroyed from one of its own handlers.
+// Binary values (Socket.IO attachments, TR-SIO-004) cross this boundary as JSON objects with
+// exactly one member {"_binary":"<lowercase hex>"}, in both directions. Reconnecting means
+// calling connect_channel again with the same URL and options (a new Engine.IO session); a
+// closed channel never comes back to life. The client side of docs/transport.md ("## Client")
+// describes transports, failure reasons and TLS.
 #pragma once
 
 #include <chrono>
@@ -99,6 +107,10 @@ struct ChannelOptions {
   std::string ca_file;                     // extra trusted CA (PEM), empty for the system store
   std::chrono::milliseconds connect_timeout{10'000};
   FrameObserver observer;                  // optional, installed before the first frame
+  // polling_then_upgrade: with websocket_only and polling_only both false, open the session over
+  // long-polling and then upgrade it to WebSocket (TR-EIO-006), as the official client does.
+  // When false (the default), WebSocket is tried first and long-polling is the fallback.
+  bool polling_then_upgrade = false;
 };
 
 // connect_channel opens a Socket.IO connection to `url` (http://, https://, ws://, wss://; path
