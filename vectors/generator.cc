@@ -1270,7 +1270,9 @@ Expected<std::string, GenerateError> gen_own_storage(std::uint64_t seed) {
     if (i % 7 != 6) s.priv_spk = crypto::generate_private_key(rng);
     const std::size_t count = static_cast<std::size_t>(i % 5);
     for (std::size_t j = 0; j < count; ++j) {
-      s.shared_keys.emplace(std::to_string(1 + random_below(rng, 100000)),
+      // Ids of one digit count: byte-wise order (std::map, own_storage_plaintext) and the numeric
+      // order a JavaScript object gives integer-like keys then agree (see docs/vectors.md).
+      s.shared_keys.emplace(std::to_string(10000 + random_below(rng, 90000)),
                             crypto::generate_private_key(rng));
     }
     const Bytes iv = random_bytes(rng, 12);
