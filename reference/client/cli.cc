@@ -1,0 +1,1009 @@
+#include "reference/client/cli.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "reference/client/profile.h"
+
+namespace unm::client {
+
+int exit_code_for(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::refused:
+      return kExitRefused;
+    case ErrorCode::timeout:
+    case ErrorCode::transport:
+      return kExitTransport;
+    case ErrorCode::crypto:
+      return kExitCrypto;
+    case ErrorCode::protocol:
+      return kExitProtocol;
+    case ErrorCode::local:
+      return kExitLocal;
+  }
+  return kExitLocal;
+}
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kDefaultServer = "http://127.0.0.1:5000";
+
+// ---------------------------------------------------------------- command table and help
+
+struct CommandSpec {
+  const char* path;  // "dm create"
+  const char* args;  // "USER..."
+  const char* summary;
+  std::set<std::string> options;  // command options allowed besides the global ones
+  std::size_t min_pos;
+  std::size_t max_pos;  // positional arguments after the path
+};
+
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> kCommands = {
+      {"register",
+       "USERNAME",
+       "create an account (keys are made here) and save it in the profile",
+       {},
+       1,
+       1},
+      {"login",
+       "[--wait SECONDS]",
+       "log in; with --wait, stay to accept pending DM invitations",
+       {"--wait"},
+       0,
+       0},
+      {"whoami", "", "show your own user object", {}, 0, 0},
+      {"users", "", "list every registered user", {}, 0, 0},
+      {"user", "USERNAME", "show one user", {}, 1, 1},
+      {"profile",
+       "[--status S] [--bio TEXT] [--picture TEXT]",
+       "change your status, biography or picture",
+       {"--status", "--bio", "--picture"},
+       0,
+       0},
+      {"friend add", "USER", "send a friend request", {}, 1, 1},
+      {"friend accept", "USER", "accept USER's friend request", {}, 1, 1},
+      {"friend reject", "USER", "reject USER's friend request", {}, 1, 1},
+      {"friend remove", "USER", "unfriend USER", {}, 1, 1},
+      {"friend list", "", "list friends, incoming and outgoing requests", {}, 0, 0},
+      {"block", "USER", "block USER", {}, 1, 1},
+      {"unblock", "USER", "unblock USER", {}, 1, 1},
+      {"blocked", "", "list blocked users", {}, 0, 0},
+      {"dm create",
+       "USER...",
+       "create a DM with the given users (keys exchanged by X3DH)",
+       {},
+       1,
+       63},
+      {"dm list", "", "list your DMs", {}, 0, 0},
+      {"dm show", "DM", "show a DM, its latest message and your scheduled messages", {}, 1, 1},
+      {"dm leave", "DM", "leave a DM", {}, 1, 1},
+      {"dm rename", "DM (NAME | --clear)", "rename a DM, or clear its name", {"--clear"}, 1, 2},
+      {"send",
+       "DM TEXT [--schedule SECONDS] [--delete SECONDS]",
+       "send an encrypted message",
+       {"--schedule", "--delete"},
+       2,
+       2},
+      {"cancel", "DM SCHEDULE_ID", "cancel one of your scheduled messages", {}, 2, 2},
+      {"history",
+       "DM [--count N] [--before TIMESTAMP]",
+       "show messages, newest first",
+       {"--count", "--before"},
+       1,
+       1},
+      {"pin", "MESSAGE [--off]", "pin (or with --off unpin) a message", {"--off"}, 1, 1},
+      {"pinned", "DM", "show the pinned messages of a DM", {}, 1, 1},
+      {"edit", "MESSAGE TEXT", "replace the text of your own message", {}, 2, 2},
+      {"react", "MESSAGE TEXT", "add an encrypted reaction to a message", {}, 2, 2},
+      {"unreact", "REACTION", "remove your reaction", {}, 1, 1},
+      {"typing", "DM", "tell the DM you are typing", {}, 1, 1},
+      {"call join", "DM UUID", "join the DM's call; prints who is in it", {}, 2, 2},
+      {"call leave", "DM", "leave the DM's call", {}, 1, 1},
+      {"watch",
+       "[--duration SECONDS]",
+       "print decrypted notifications live until interrupted",
+       {"--duration"},
+       0,
+       0},
+  };
+  return kCommands;
+}
+
+const std::set<std::string> kGroups = {"friend", "dm", "call"};
+const std::set<std::string> kValueOptions = {"--server", "--profile", "--timeout", "--wait",
+                                             "--status", "--bio",     "--picture", "--schedule",
+                                             "--delete", "--count",   "--before",  "--duration"};
+const std::set<std::string> kFlags = {"--json", "--insecure", "--help", "-h", "--off", "--clear"};
+const std::set<std::string> kGlobal = {"--server",   "--profile", "--timeout", "--json",
+                                       "--insecure", "--help",    "-h"};
+
+std::string main_help() {
+  std::string h =
+      "usage: unmanageable-client [--server URL] [--profile DIR] [--json] [--insecure]\n"
+      "                           [--timeout SECONDS] COMMAND [ARGS]\n\n"
+      "The reference client of the Unmanageable end-to-end encrypted chat protocol. Each\n"
+      "command connects, logs in with the profile's identity key, acts and exits.\n\n"
+      "global options:\n"
+      "  --server URL       server address (default http://127.0.0.1:5000)\n"
+      "  --profile DIR      profile directory holding identity.json (default ~/.unmanageable)\n"
+      "  --json             machine-readable output (one JSON document; JSON lines for watch)\n"
+      "  --insecure         do not verify TLS certificates (test servers only)\n"
+      "  --timeout SECONDS  per-request timeout (default 10)\n"
+      "  --help, -h         help for any command or group\n\n"
+      "commands:\n";
+  for (const auto& c : commands()) {
+    std::string line = std::string("  ") + c.path + " " + c.args;
+    if (line.size() < 44) line.resize(44, ' ');
+    h += line + " " + c.summary + "\n";
+  }
+  h +=
+      "\nexit codes: 0 ok, 1 server refused, 2 usage, 3 connection/timeout, 4 crypto verification\n"
+      "failure (also: a shown message failed its signature or tag), 5 local state, 6 server\n"
+      "protocol violation.\n";
+  return h;
+}
+
+std::string group_help(const std::string& group) {
+  std::string h = "usage: unmanageable-client " + group + " SUBCOMMAND [ARGS]\n\nsubcommands:\n";
+  for (const auto& c : commands()) {
+    std::string path = c.path;
+    if (path.rfind(group + " ", 0) != 0) continue;
+    h += "  " + path.substr(group.size() + 1) + " " + c.args + "\n      " + c.summary + "\n";
+  }
+  return h;
+}
+
+std::string command_help(const CommandSpec& c) {
+  return std::string("usage: unmanageable-client [global options] ") + c.path + " " + c.args +
+         "\n\n" + c.summary + "\n(global options: unmanageable-client --help)\n";
+}
+
+// ---------------------------------------------------------------- argument parsing
+
+struct Parsed {
+  std::vector<std::string> pos;
+  std::map<std::string, std::string> opts;
+  std::set<std::string> flags;
+};
+
+Expected<Parsed, std::string> parse_args(const std::vector<std::string>& args) {
+  Parsed p;
+  bool rest = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (rest || a.size() < 2 || a[0] != '-' || (a[1] != '-' && a != "-h")) {
+      p.pos.push_back(a);  // includes "-", negative numbers and texts like "-5"
+      continue;
+    }
+    if (a == "--") {
+      rest = true;
+      continue;
+    }
+    std::string name = a, value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    }
+    if (kFlags.count(name)) {
+      if (has_value) return Unexpected<std::string>{name + " takes no value"};
+      p.flags.insert(name == "-h" ? "--help" : name);
+    } else if (kValueOptions.count(name)) {
+      if (!has_value) {
+        if (i + 1 >= args.size()) return Unexpected<std::string>{name + " needs a value"};
+        value = args[++i];
+      }
+      p.opts[name] = value;
+    } else {
+      return Unexpected<std::string>{"unknown option " + name};
+    }
+  }
+  return p;
+}
+
+std::optional<std::int64_t> to_int(const std::string& s, std::int64_t lo, std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+// ---------------------------------------------------------------- JSON output
+
+class Json {
+ public:
+  Json() : w_(sb_) {}
+  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
+  void str(const std::string& s) {
+    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  }
+  void key(const char* k) { w_.Key(k); }
+  void opt(const std::optional<std::string>& s) {
+    if (s) {
+      str(*s);
+    } else {
+      w_.Null();
+    }
+  }
+  void strings(const std::vector<std::string>& v) {
+    w_.StartArray();
+    for (const auto& s : v) str(s);
+    w_.EndArray();
+  }
+  void user(const User& u) {
+    w_.StartObject();
+    key("username");
+    str(u.username);
+    key("public_key");
+    str(u.public_key);
+    key("spk");
+    opt(u.spk);
+    key("status");
+    str(u.status);
+    key("biography");
+    str(u.biography);
+    key("profile_picture");
+    str(u.profile_picture);
+    w_.EndObject();
+  }
+  void content(ContentStatus s, const std::string& text) {
+    key("status");
+    w_.String(content_status_name(s).data());
+    key("text");
+    // Plaintext only when verified and decrypted; otherwise null, never the ciphertext.
+    if (s == ContentStatus::ok) {
+      str(text);
+    } else {
+      w_.Null();
+    }
+  }
+  void message(const ReadMessage& m) {
+    w_.StartObject();
+    key("id");
+    w_.Int64(m.raw.id);
+    key("dm_id");
+    w_.Int64(m.raw.dm_id);
+    key("sender");
+    str(m.raw.sender);
+    content(m.status, m.text);
+    key("timestamp");
+    str(m.raw.timestamp);
+    key("delete_timestamp");
+    opt(m.raw.delete_timestamp);
+    key("pinned");
+    w_.Bool(m.raw.pinned);
+    key("reactions");
+    w_.StartArray();
+    for (const auto& r : m.reactions) {
+      w_.StartObject();
+      key("id");
+      w_.Int64(r.raw.id);
+      key("sender");
+      str(r.raw.sender);
+      content(r.status, r.text);
+      w_.EndObject();
+    }
+    w_.EndArray();
+    w_.EndObject();
+  }
+  void dm(const Dm& d) {
+    key("id");
+    w_.Int64(d.id);
+    key("name");
+    opt(d.name);
+    key("users");
+    strings(d.users);
+    key("created_at");
+    str(d.created_at);
+    key("users_in_call");
+    strings(d.users_in_call);
+  }
+  std::string text() const { return std::string(sb_.GetString(), sb_.GetSize()); }
+
+ private:
+  rapidjson::StringBuffer sb_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+std::string status_text(ContentStatus s, const std::string& text) {
+  if (s == ContentStatus::ok) return text;
+  return "<" + std::string(content_status_name(s)) + ">";
+}
+
+std::string human_message(const ReadMessage& m) {
+  std::string out = "#" + std::to_string(m.raw.id) + " " + m.raw.timestamp + " " + m.raw.sender +
+                    (m.raw.pinned ? " [pinned]" : "") + ": " + status_text(m.status, m.text);
+  if (m.raw.delete_timestamp) out += "  (self-destructs " + *m.raw.delete_timestamp + ")";
+  for (const auto& r : m.reactions)
+    out += "\n    reaction #" + std::to_string(r.raw.id) + " " + r.raw.sender + ": " +
+           status_text(r.status, r.text);
+  return out;
+}
+
+bool failed_verification(ContentStatus s) {
+  return s == ContentStatus::bad_signature || s == ContentStatus::undecryptable;
+}
+bool any_failed(const ReadMessage& m) {
+  if (failed_verification(m.status)) return true;
+  for (const auto& r : m.reactions)
+    if (failed_verification(r.status)) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------- running commands
+
+class Runner {
+ public:
+  Runner(CliEnv& env, const Parsed& p, const CommandSpec& spec)
+      : env_(env), p_(p), spec_(spec), json_(p.flags.count("--json") > 0) {}
+
+  int run();
+
+ private:
+  std::ostream& out() { return *env_.out; }
+  const std::string& arg(std::size_t i) const { return p_.pos[i]; }
+  std::optional<std::string> opt(const char* name) const {
+    auto it = p_.opts.find(name);
+    return it == p_.opts.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
+  int error(const Error& e) {
+    *env_.err << "error: " << describe(e) << "\n";
+    if (json_) {
+      Json j;
+      j.w().StartObject();
+      j.key("ok");
+      j.w().Bool(false);
+      j.key("error");
+      j.w().String(error_code_name(e.code).data());
+      j.key("detail");
+      j.str(e.detail);
+      j.w().EndObject();
+      out() << j.text() << "\n";
+    }
+    return exit_code_for(e);
+  }
+  int usage(const std::string& why) {
+    *env_.err << "error: " << why << "\n" << command_help(spec_);
+    return kExitUsage;
+  }
+  int done(const std::string& human) {
+    if (json_) {
+      out() << "{\"ok\":true}\n";
+    } else if (!human.empty()) {
+      out() << human << "\n";
+    }
+    return kExitOk;
+  }
+  template <class T>
+  int check(const Result<T>& r, const std::string& human) {
+    if (!r) return error(r.error());
+    return done(human);
+  }
+
+  std::optional<std::int64_t> id_arg(std::size_t i) {
+    return to_int(arg(i), 1, (std::int64_t{1} << 53) - 1);
+  }
+
+  Result<void> open(bool login);
+  int dispatch();
+  int print_messages(const std::vector<ReadMessage>& ms);
+  int watch(std::chrono::milliseconds duration);
+  void install_printers();
+
+  CliEnv& env_;
+  const Parsed& p_;
+  const CommandSpec& spec_;
+  bool json_;
+  std::unique_ptr<Session> s_;
+  std::optional<Identity> id_;
+};
+
+Result<void> Runner::open(bool login) {
+  const std::string url = opt("--server").value_or(kDefaultServer);
+  ConnectOptions co;
+  co.verify_tls = p_.flags.count("--insecure") == 0;
+  if (auto t = opt("--timeout")) {
+    auto secs = to_int(*t, 1, 3600);
+    if (!secs) return fail(ErrorCode::local, "--timeout must be 1 … 3600 seconds");
+    co.session.call_timeout = std::chrono::seconds(*secs);
+    co.connect_timeout = std::chrono::seconds(*secs);
+  }
+  if (login) {
+    const std::string dir = opt("--profile").value_or(env_.default_profile);
+    auto id = Profile(dir).load();
+    if (!id) return Unexpected<Error>{id.error()};
+    id_ = std::move(*id);
+  }
+  auto s = env_.connect ? env_.connect(url, co) : Session::connect(url, *env_.rng, co);
+  if (!s) return Unexpected<Error>{s.error()};
+  s_ = std::move(*s);
+  if (login) {
+    // X3DH invitations are processed whatever the command, so that none is lost (EV-DM-014).
+    Handlers h;
+    h.on_dm_joined = [this](const DmJoined& j) {
+      if (j.error)
+        *env_.err << "warning: DM " << j.dm_id << " from " << j.sender << ": " << describe(*j.error)
+                  << "\n";
+    };
+    s_->set_handlers(h);
+    if (auto r = s_->login(*id_); !r) return r;
+    // Invitations already delivered (a server without grace period) are handled before acting.
+    s_->process_notifications(0ms);
+  }
+  return {};
+}
+
+int Runner::print_messages(const std::vector<ReadMessage>& ms) {
+  bool bad = false;
+  if (json_) {
+    Json j;
+    j.w().StartArray();
+    for (const auto& m : ms) j.message(m);
+    j.w().EndArray();
+    out() << j.text() << "\n";
+  }
+  for (const auto& m : ms) {
+    if (!json_) out() << human_message(m) << "\n";
+    bad = bad || any_failed(m);
+  }
+  if (bad) *env_.err << "warning: some content failed verification (shown as <status>)\n";
+  return bad ? kExitCrypto : kExitOk;
+}
+
+void Runner::install_printers() {
+  auto line = [this](const std::string& event, const std::function<void(Json&)>& body,
+                     const std::string& human) {
+    if (json_) {
+      Json j;
+      j.w().StartObject();
+      j.key("event");
+      j.str(event);
+      body(j);
+      j.w().EndObject();
+      out() << j.text() << std::endl;
+    } else {
+      out() << human << std::endl;
+    }
+  };
+  Handlers h;
+  h.on_message = [=](const ReadMessage& m) {
+    line(
+        "message",
+        [&](Json& j) {
+          j.key("message");
+          j.message(m);
+        },
+        "message in DM " + std::to_string(m.raw.dm_id) + " " + human_message(m));
+  };
+  h.on_message_change = [=](const ReadMessage& m) {
+    line(
+        "message_change",
+        [&](Json& j) {
+          j.key("message");
+          j.message(m);
+        },
+        "changed in DM " + std::to_string(m.raw.dm_id) + " " + human_message(m));
+  };
+  h.on_message_deleted = [=](std::int64_t id) {
+    line(
+        "message_delete",
+        [&](Json& j) {
+          j.key("id");
+          j.w().Int64(id);
+        },
+        "message #" + std::to_string(id) + " self-destructed");
+  };
+  h.on_dm_joined = [=](const DmJoined& d) {
+    line(
+        "dm_joined",
+        [&](Json& j) {
+          j.key("dm_id");
+          j.w().Int64(d.dm_id);
+          j.key("sender");
+          j.str(d.sender);
+          j.key("error");
+          if (d.error) {
+            j.str(describe(*d.error));
+          } else {
+            j.w().Null();
+          }
+        },
+        d.error ? "refused DM " + std::to_string(d.dm_id) + " from " + d.sender + ": " +
+                      describe(*d.error)
+                : "joined DM " + std::to_string(d.dm_id) + " created by " + d.sender);
+  };
+  h.on_dm = [=](const Dm& d) {
+    line(
+        "dm",
+        [&](Json& j) {
+          j.key("dm");
+          j.w().StartObject();
+          j.dm(d);
+          j.w().EndObject();
+        },
+        "DM " + std::to_string(d.id) + " changed: name " + d.name.value_or("(none)") + ", " +
+            std::to_string(d.users.size()) + " members, " + std::to_string(d.users_in_call.size()) +
+            " in call");
+  };
+  h.on_profile = [=](const User& u) {
+    line(
+        "profile",
+        [&](Json& j) {
+          j.key("user");
+          j.user(u);
+        },
+        "profile of " + u.username + ": " + u.status);
+  };
+  h.on_typing = [=](const TypingNotice& t) {
+    line(
+        "typing",
+        [&](Json& j) {
+          j.key("dm_id");
+          j.w().Int64(t.id);
+          j.key("username");
+          j.str(t.username);
+        },
+        t.username + " is typing in DM " + std::to_string(t.id));
+  };
+  auto sched = [=](const char* ev, const char* what) {
+    return [=](const ScheduleNotice& s) {
+      line(
+          ev,
+          [&](Json& j) {
+            j.key("dm_id");
+            j.w().Int64(s.dm_id);
+            j.key("schedule_id");
+            j.w().Int64(s.schedule_id);
+          },
+          std::string("scheduled message ") + std::to_string(s.schedule_id) + " in DM " +
+              std::to_string(s.dm_id) + " " + what);
+    };
+  };
+  h.on_scheduled_sent = sched("scheduled_sent", "was sent");
+  h.on_scheduled_soon = sched("scheduled_soon", "is sent in one minute");
+  h.on_friend_request = [=](const std::string& u) {
+    line(
+        "friend_request",
+        [&](Json& j) {
+          j.key("username");
+          j.str(u);
+        },
+        u + " sent you a friend request");
+  };
+  h.on_friend_answer = [=](const FriendAnswer& f) {
+    line(
+        "friend_answer",
+        [&](Json& j) {
+          j.key("username");
+          j.str(f.username);
+          j.key("accept");
+          j.w().Bool(f.accept);
+        },
+        f.username + (f.accept ? " accepted" : " rejected") + " your friend request");
+  };
+  h.on_unfriend = [=](const std::string& u) {
+    line(
+        "unfriend",
+        [&](Json& j) {
+          j.key("username");
+          j.str(u);
+        },
+        "you and " + u + " are no longer friends");
+  };
+  h.on_call_joined = [=](const CallNotice& c) {
+    line(
+        "call_joined",
+        [&](Json& j) {
+          j.key("dm_id");
+          j.w().Int64(c.id);
+          j.key("username");
+          j.str(c.username);
+        },
+        c.username + " joined the call of DM " + std::to_string(c.id));
+  };
+  h.on_call_left = [=](const CallNotice& c) {
+    line(
+        "call_left",
+        [&](Json& j) {
+          j.key("dm_id");
+          j.w().Int64(c.id);
+          j.key("username");
+          j.str(c.username);
+        },
+        c.username + " left the call of DM " + std::to_string(c.id));
+  };
+  h.on_malformed = [=](const MalformedNotification& m) {
+    line(
+        "malformed",
+        [&](Json& j) {
+          j.key("name");
+          j.str(m.name);
+          j.key("detail");
+          j.str(m.detail);
+        },
+        "unreadable notification " + m.name + ": " + m.detail);
+  };
+  s_->set_handlers(h);
+}
+
+int Runner::watch(std::chrono::milliseconds duration) {
+  install_printers();
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (true) {
+    if (env_.stop_requested && env_.stop_requested()) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (duration.count() > 0 && now >= until) break;
+    auto slice = 200ms;
+    if (duration.count() > 0)
+      slice = std::min(slice, std::chrono::duration_cast<std::chrono::milliseconds>(until - now));
+    s_->process_notifications(slice);
+    if (s_->disconnected()) {
+      s_->process_notifications(0ms);
+      return error(
+          s_->last_disconnect().value_or(Error{ErrorCode::transport, "connection closed"}));
+    }
+  }
+  return kExitOk;
+}
+
+int Runner::run() {
+  const std::string path = spec_.path;
+  if (auto r = open(path != "register"); !r) return error(r.error());
+  int code = dispatch();
+  if (s_ && s_->logged_in() && path != "watch" && !s_->disconnected()) {
+    // Handle invitations that arrived meanwhile before the connection closes.
+    s_->process_notifications(0ms);
+  }
+  return code;
+}
+
+int Runner::dispatch() {
+  const std::string path = spec_.path;
+  Session& s = *s_;
+  if (path == "register") {
+    const std::string dir = opt("--profile").value_or(env_.default_profile);
+    Profile profile(dir);
+    // Refuse before registering: an identity that cannot be saved would be lost for good.
+    if (profile.exists())
+      return error(Error{ErrorCode::local, "profile " + dir + " already holds an identity"});
+    auto id = s.register_account(arg(0));
+    if (!id) return error(id.error());
+    if (auto saved = profile.save(*id); !saved) return error(saved.error());
+    return done("registered " + arg(0) + "; identity key saved in " + profile.key_file().string());
+  }
+  if (path == "watch") {
+    std::chrono::milliseconds duration{0};
+    if (auto v = opt("--duration")) {
+      auto n = to_int(*v, 1, 86'400 * 365);
+      if (!n) return usage("--duration must be a positive number of seconds");
+      duration = std::chrono::seconds(*n);
+    }
+    return watch(duration);
+  }
+  if (path == "login") {
+    std::int64_t wait = 0;
+    if (auto w = opt("--wait")) {
+      auto v = to_int(*w, 0, 3600);
+      if (!v) return usage("--wait must be 0 … 3600 seconds");
+      wait = *v;
+    }
+    if (wait > 0) {
+      install_printers();
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+      while (std::chrono::steady_clock::now() < until && !s.disconnected() &&
+             !(env_.stop_requested && env_.stop_requested()))
+        s.process_notifications(200ms);
+    }
+    return done("logged in as " + s.username() + " (" + std::to_string(s.keys().dm_ids().size()) +
+                " DM keys)");
+  }
+  if (path == "whoami" || path == "user") {
+    auto u = path == "whoami" ? s.get_full_user() : s.get_user(arg(0));
+    if (!u) return error(u.error());
+    if (json_) {
+      Json j;
+      j.user(*u);
+      out() << j.text() << "\n";
+    } else {
+      out() << u->username << " (" << u->status << ")\n  public key " << u->public_key
+            << "\n  biography: " << u->biography << "\n  picture: " << u->profile_picture << "\n";
+      if (path == "whoami") out() << "  DM keys held: " << s.keys().dm_ids().size() << "\n";
+    }
+    return kExitOk;
+  }
+  if (path == "users") {
+    auto l = s.get_user_list();
+    if (!l) return error(l.error());
+    if (json_) {
+      Json j;
+      j.w().StartArray();
+      for (const auto& u : *l) j.user(u);
+      j.w().EndArray();
+      out() << j.text() << "\n";
+    } else {
+      for (const auto& u : *l) out() << u.username << " (" << u.status << ")\n";
+    }
+    return kExitOk;
+  }
+  if (path == "profile") {
+    UserChanges c{opt("--status"), opt("--bio"), opt("--picture")};
+    if (!c.status && !c.biography && !c.profile_picture)
+      return usage("give at least one of --status, --bio, --picture");
+    return check(s.set_user(c), "profile updated");
+  }
+  if (path == "friend add")
+    return check(s.send_friend_request(arg(0)), "friend request sent to " + arg(0));
+  if (path == "friend accept")
+    return check(s.ack_friend_request(arg(0), true), "you and " + arg(0) + " are friends");
+  if (path == "friend reject")
+    return check(s.ack_friend_request(arg(0), false), "rejected " + arg(0));
+  if (path == "friend remove") return check(s.unfriend(arg(0)), "unfriended " + arg(0));
+  if (path == "block") return check(s.block_user(arg(0)), "blocked " + arg(0));
+  if (path == "unblock") return check(s.unblock(arg(0)), "unblocked " + arg(0));
+  if (path == "friend list" || path == "blocked") {
+    std::vector<std::pair<const char*, Result<std::vector<std::string>>>> lists;
+    if (path == "blocked") {
+      lists.emplace_back("blocked", s.get_blocked());
+    } else {
+      lists.emplace_back("friends", s.get_friends());
+      lists.emplace_back("incoming", s.get_friend_requests());
+      lists.emplace_back("outgoing", s.get_outgoing_requests());
+    }
+    for (auto& [name, r] : lists)
+      if (!r) return error(r.error());
+    if (json_) {
+      Json j;
+      j.w().StartObject();
+      for (auto& [name, r] : lists) {
+        j.key(name);
+        j.strings(*r);
+      }
+      j.w().EndObject();
+      out() << j.text() << "\n";
+    } else {
+      for (auto& [name, r] : lists) {
+        out() << name << ":";
+        for (const auto& u : *r) out() << " " << u;
+        out() << "\n";
+      }
+    }
+    return kExitOk;
+  }
+  if (path == "dm create") {
+    const std::vector<std::string>& users = p_.pos;
+    auto id = s.create_dm(users);
+    if (!id) return error(id.error());
+    if (json_) {
+      out() << "{\"ok\":true,\"id\":" << *id << "}\n";
+    } else {
+      out() << "created DM " << *id << "\n";
+    }
+    return kExitOk;
+  }
+  if (path == "dm list") {
+    auto ids = s.get_dms();
+    if (!ids) return error(ids.error());
+    Json j;
+    j.w().StartArray();
+    for (std::int64_t id : *ids) {
+      auto d = s.get_dm(id);
+      if (!d) return error(d.error());
+      if (json_) {
+        j.w().StartObject();
+        j.dm(d->dm);
+        j.key("have_key");
+        j.w().Bool(s.keys().dm_key(id) != nullptr);
+        j.w().EndObject();
+      } else {
+        out() << id << "  " << d->dm.name.value_or("(unnamed)") << "  [";
+        for (std::size_t i = 0; i < d->dm.users.size(); ++i)
+          out() << (i ? ", " : "") << d->dm.users[i];
+        out() << "]" << (s.keys().dm_key(id) ? "" : "  (no key yet)") << "\n";
+      }
+    }
+    j.w().EndArray();
+    if (json_) out() << j.text() << "\n";
+    return kExitOk;
+  }
+  // Commands below take a DM or message id as first argument.
+  auto first = id_arg(0);
+  if (!first) return usage("'" + arg(0) + "' is not an id (a positive integer)");
+  const std::int64_t id = *first;
+  if (path == "dm show") {
+    auto d = s.get_dm(id);
+    if (!d) return error(d.error());
+    bool bad = false;
+    if (json_) {
+      Json j;
+      j.w().StartObject();
+      j.dm(d->dm);
+      j.key("latest_message");
+      if (d->latest_message) {
+        j.message(*d->latest_message);
+      } else {
+        j.w().Null();
+      }
+      j.key("scheduled");
+      j.w().StartArray();
+      for (const auto& e : d->scheduled) {
+        j.w().StartObject();
+        j.key("schedule_id");
+        j.w().Int64(e.raw.schedule_id);
+        j.key("timestamp");
+        j.str(e.raw.timestamp);
+        j.content(e.status, e.text);
+        j.w().EndObject();
+      }
+      j.w().EndArray();
+      j.w().EndObject();
+      out() << j.text() << "\n";
+    } else {
+      out() << "DM " << id << " " << d->dm.name.value_or("(unnamed)") << ", created "
+            << d->dm.created_at << "\n  members:";
+      for (const auto& u : d->dm.users) out() << " " << u;
+      out() << "\n  in call:";
+      for (const auto& u : d->dm.users_in_call) out() << " " << u;
+      out() << "\n";
+      if (d->latest_message) out() << "  latest: " << human_message(*d->latest_message) << "\n";
+      for (const auto& e : d->scheduled)
+        out() << "  scheduled " << e.raw.schedule_id << " at " << e.raw.timestamp << ": "
+              << status_text(e.status, e.text) << "\n";
+    }
+    if (d->latest_message) bad = any_failed(*d->latest_message);
+    for (const auto& e : d->scheduled) bad = bad || failed_verification(e.status);
+    return bad ? kExitCrypto : kExitOk;
+  }
+  if (path == "dm leave") return check(s.leave_dm(id), "left DM " + arg(0));
+  if (path == "dm rename") {
+    const bool clear = p_.flags.count("--clear") > 0;
+    if (clear == (p_.pos.size() == 2)) return usage("give either NAME or --clear");
+    std::optional<std::string> name;
+    if (!clear) name = p_.pos[1];
+    return check(s.set_dm_name(id, name),
+                 clear ? "cleared the name of DM " + arg(0) : "renamed DM " + arg(0));
+  }
+  if (path == "send") {
+    std::int64_t schedule = 0, del = 0;
+    constexpr std::int64_t kYear = 31'536'000;  // EV-TRN-016
+    if (auto v = opt("--schedule")) {
+      auto n = to_int(*v, 0, kYear);
+      if (!n) return usage("--schedule must be 0 … 31536000 seconds");
+      schedule = *n;
+    }
+    if (auto v = opt("--delete")) {
+      auto n = to_int(*v, 0, kYear);
+      if (!n) return usage("--delete must be 0 … 31536000 seconds");
+      del = *n;
+    }
+    return check(s.send_message(id, arg(1), schedule, del), schedule ? "scheduled" : "sent");
+  }
+  if (path == "cancel") {
+    auto sid = id_arg(1);
+    if (!sid) return usage("SCHEDULE_ID must be a positive integer");
+    return check(s.cancel_scheduled_message(id, *sid), "cancelled");
+  }
+  if (path == "history") {
+    std::int64_t count = 20;
+    if (auto v = opt("--count")) {
+      auto n = to_int(*v, 0, 100);
+      if (!n) return usage("--count must be 0 … 100");
+      count = *n;
+    }
+    auto h = s.get_message_history(id, opt("--before").value_or(""), count);
+    if (!h) return error(h.error());
+    return print_messages(*h);
+  }
+  if (path == "pinned") {
+    auto h = s.get_pinned(id);
+    if (!h) return error(h.error());
+    return print_messages(*h);
+  }
+  if (path == "pin") {
+    const bool off = p_.flags.count("--off") > 0;
+    return check(s.set_pinned(id, !off), off ? "unpinned" : "pinned");
+  }
+  if (path == "edit") return check(s.edit_message(id, arg(1)), "edited");
+  if (path == "react") {
+    auto r = s.add_reaction(id, arg(1));
+    if (!r) return error(r.error());
+    if (json_) {
+      out() << "{\"ok\":true,\"id\":" << *r << "}\n";
+    } else {
+      out() << "reaction " << *r << " added\n";
+    }
+    return kExitOk;
+  }
+  if (path == "unreact") return check(s.remove_reaction(id), "reaction removed");
+  if (path == "typing") return check(s.ping_typing(id), "");
+  if (path == "call join") {
+    auto r = s.join_call(id, arg(1));
+    if (!r) return error(r.error());
+    if (json_) {
+      Json j;
+      j.w().StartObject();
+      for (const auto& [u, uuid] : *r) {
+        j.key(u.c_str());
+        j.str(uuid);
+      }
+      j.w().EndObject();
+      out() << j.text() << "\n";
+    } else {
+      for (const auto& [u, uuid] : *r) out() << u << " " << uuid << "\n";
+    }
+    return kExitOk;
+  }
+  if (path == "call leave") return check(s.leave_call(id), "left the call");
+  return usage("unknown command");
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, CliEnv& env) {
+  auto parsed = parse_args(args);
+  if (!parsed) {
+    *env.err << "error: " << parsed.error() << "\n" << main_help();
+    return kExitUsage;
+  }
+  Parsed& p = *parsed;
+  const bool help = p.flags.count("--help") > 0;
+  if (p.pos.empty()) {
+    *(help ? env.out : env.err) << main_help();
+    return help ? kExitOk : kExitUsage;
+  }
+  std::string path = p.pos[0];
+  std::size_t consumed = 1;
+  if (kGroups.count(path)) {
+    if (p.pos.size() < 2) {
+      *(help ? env.out : env.err) << group_help(path);
+      return help ? kExitOk : kExitUsage;
+    }
+    path += " " + p.pos[1];
+    consumed = 2;
+  }
+  const CommandSpec* spec = nullptr;
+  for (const auto& c : commands())
+    if (path == c.path) spec = &c;
+  if (spec == nullptr) {
+    *env.err << "error: unknown command '" << path << "'\n"
+             << (kGroups.count(p.pos[0]) ? group_help(p.pos[0]) : main_help());
+    return kExitUsage;
+  }
+  if (help) {
+    *env.out << command_help(*spec);
+    return kExitOk;
+  }
+  for (const auto& [name, v] : p.opts)
+    if (!kGlobal.count(name) && !spec->options.count(name)) {
+      *env.err << "error: " << name << " does not apply to '" << path << "'\n"
+               << command_help(*spec);
+      return kExitUsage;
+    }
+  for (const auto& f : p.flags)
+    if (!kGlobal.count(f) && !spec->options.count(f)) {
+      *env.err << "error: " << f << " does not apply to '" << path << "'\n" << command_help(*spec);
+      return kExitUsage;
+    }
+  const std::size_t n = p.pos.size() - consumed;
+  if (n < spec->min_pos || n > spec->max_pos) {
+    *env.err << "error: wrong number of arguments\n" << command_help(*spec);
+    return kExitUsage;
+  }
+  // Positional arguments of the command start at index 0 for Runner::arg().
+  Parsed shifted = p;
+  shifted.pos.erase(shifted.pos.begin(), shifted.pos.begin() + static_cast<long>(consumed));
+  Runner r(env, shifted, *spec);
+  return r.run();
+}
+
+}  // namespace unm::client

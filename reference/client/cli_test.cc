@@ -1,0 +1,167 @@
+// cli_test — unmanageable-client's command line, run in-process against MiniServer: help at
+// every level, usage errors, exit codes, human and --json output, and the message flow
+// register → dm create → send → history/watch between two profiles.
+#include "reference/client/cli.h"
+
+#include <unistd.h>
+
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "reference/client/fake_server.h"
+#include "reference/client/rpc.h"
+#include "reference/crypto/crypto.h"
+
+namespace unm::client {
+namespace {
+
+using testing::MiniServer;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::init().has_value());
+    root = std::filesystem::temp_directory_path() /
+           ("unm_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root);
+  }
+  void TearDown() override { std::filesystem::remove_all(root); }
+
+  Outcome run(const std::string& who, std::vector<std::string> args) {
+    std::ostringstream out, err;
+    CliEnv env;
+    env.out = &out;
+    env.err = &err;
+    env.rng = &rng;
+    env.default_profile = (root / who).string();
+    env.connect = [this](const std::string&,
+                         const ConnectOptions& o) -> Result<std::unique_ptr<Session>> {
+      if (unreachable) return fail(ErrorCode::transport, "connect_failed: refused");
+      return std::make_unique<Session>(server.connect(), rng, o.session);
+    };
+    const int code = run_cli(args, env);
+    return Outcome{code, out.str(), err.str()};
+  }
+
+  crypto::DeterministicRandom rng{77};
+  MiniServer server{rng};
+  std::filesystem::path root;
+  bool unreachable = false;
+};
+
+TEST_F(CliTest, HelpAtEveryLevel) {
+  auto top = run("x", {"--help"});
+  EXPECT_EQ(top.code, kExitOk);
+  EXPECT_NE(top.out.find("exit codes"), std::string::npos);
+  EXPECT_NE(top.out.find("dm create"), std::string::npos);
+  auto group = run("x", {"dm", "--help"});
+  EXPECT_EQ(group.code, kExitOk);
+  EXPECT_NE(group.out.find("rename"), std::string::npos);
+  auto cmd = run("x", {"send", "--help"});
+  EXPECT_EQ(cmd.code, kExitOk);
+  EXPECT_NE(cmd.out.find("--schedule"), std::string::npos);
+  EXPECT_EQ(run("x", {"friend", "add", "-h"}).code, kExitOk);
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run("x", {}).code, kExitUsage);
+  EXPECT_EQ(run("x", {"frobnicate"}).code, kExitUsage);
+  EXPECT_EQ(run("x", {"dm"}).code, kExitUsage);
+  EXPECT_EQ(run("x", {"dm", "explode"}).code, kExitUsage);
+  EXPECT_EQ(run("x", {"send", "1"}).code, kExitUsage);                  // missing TEXT
+  EXPECT_EQ(run("x", {"register", "a", "b"}).code, kExitUsage);         // too many
+  EXPECT_EQ(run("x", {"--bogus", "whoami"}).code, kExitUsage);          // unknown option
+  EXPECT_EQ(run("x", {"whoami", "--schedule", "5"}).code, kExitUsage);  // wrong command
+  EXPECT_EQ(run("x", {"--server"}).code, kExitUsage);                   // missing value
+}
+
+TEST_F(CliTest, ExitCodesForLocalAndTransportFailures) {
+  auto missing = run("ghost", {"whoami"});
+  EXPECT_EQ(missing.code, kExitLocal);
+  EXPECT_NE(missing.err.find("identity.json"), std::string::npos);
+  unreachable = true;
+  auto down = run("ghost", {"register", "ghost"});
+  EXPECT_EQ(down.code, kExitTransport);
+}
+
+TEST_F(CliTest, TwoProfilesExchangeMessages) {
+  ASSERT_EQ(run("alice", {"register", "alice"}).code, kExitOk);
+  ASSERT_EQ(run("bob", {"register", "bob"}).code, kExitOk);
+  EXPECT_EQ(run("alice", {"register", "alice2"}).code, kExitLocal);   // profile already used
+  EXPECT_EQ(run("carol", {"register", "alice"}).code, kExitRefused);  // name taken
+
+  auto who = run("alice", {"--json", "whoami"});
+  ASSERT_EQ(who.code, kExitOk) << who.err;
+  auto doc = parse_json(who.out);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_STREQ((*doc)["username"].GetString(), "alice");
+
+  auto created = run("alice", {"--json", "dm", "create", "bob"});
+  ASSERT_EQ(created.code, kExitOk) << created.err;
+  auto cdoc = parse_json(created.out);
+  ASSERT_TRUE(cdoc.has_value());
+  const std::string dm = std::to_string((*cdoc)["id"].GetInt64());
+
+  ASSERT_EQ(run("alice", {"send", dm, "hi bob"}).code, kExitOk);
+  // Bob's first command processes his pending X3DH invitation, then reads.
+  auto hist = run("bob", {"--json", "history", dm});
+  ASSERT_EQ(hist.code, kExitOk) << hist.err;
+  auto hdoc = parse_json(hist.out);
+  ASSERT_TRUE(hdoc.has_value() && hdoc->IsArray() && hdoc->Size() == 1) << hist.out;
+  EXPECT_STREQ((*hdoc)[0]["text"].GetString(), "hi bob");
+  EXPECT_STREQ((*hdoc)[0]["status"].GetString(), "ok");
+  const std::string mid = std::to_string((*hdoc)[0]["id"].GetInt64());
+
+  auto react = run("bob", {"react", mid, "❤"});
+  ASSERT_EQ(react.code, kExitOk) << react.err;
+  ASSERT_EQ(run("alice", {"edit", mid, "hi bob (edited)"}).code, kExitOk);
+  auto human = run("alice", {"history", dm, "--count", "5"});
+  ASSERT_EQ(human.code, kExitOk) << human.err;
+  EXPECT_NE(human.out.find("alice: hi bob (edited)"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("bob: ❤"), std::string::npos) << human.out;
+  EXPECT_EQ(run("bob", {"edit", mid, "not mine"}).code, kExitLocal);
+  EXPECT_EQ(run("alice", {"history", "abc"}).code, kExitUsage);
+  EXPECT_EQ(run("alice", {"history", dm, "--count", "1000"}).code, kExitUsage);
+}
+
+TEST_F(CliTest, TamperedHistoryExitsWithFourAndShowsNoPlaintext) {
+  ASSERT_EQ(run("alice", {"register", "alice"}).code, kExitOk);
+  ASSERT_EQ(run("bob", {"register", "bob"}).code, kExitOk);
+  auto created = run("alice", {"dm", "create", "bob"});
+  ASSERT_EQ(created.code, kExitOk);
+  ASSERT_EQ(run("alice", {"send", "1", "genuine"}).code, kExitOk);
+  server.tamper_ack = [](std::string_view ev, std::string& ack) {
+    if (ev != "get_message_history") return;
+    auto pos = ack.find("\"signature\":\"") + 13;
+    ack[pos] = ack[pos] == 'a' ? 'b' : 'a';
+  };
+  auto hist = run("bob", {"--json", "history", "1"});
+  EXPECT_EQ(hist.code, kExitCrypto);
+  EXPECT_EQ(hist.out.find("genuine"), std::string::npos);
+  EXPECT_NE(hist.out.find("bad_signature"), std::string::npos);
+}
+
+TEST_F(CliTest, WatchPrintsDecryptedNotificationsAsJsonLines) {
+  ASSERT_EQ(run("alice", {"register", "alice"}).code, kExitOk);
+  ASSERT_EQ(run("bob", {"register", "bob"}).code, kExitOk);
+  ASSERT_EQ(run("alice", {"dm", "create", "bob"}).code, kExitOk);
+  // watch ends by itself (--duration); bob joins from the pending invitation at login.
+  auto w = run("bob", {"--json", "watch", "--duration", "1"});
+  ASSERT_EQ(w.code, kExitOk) << w.err;
+  auto keys = run("bob", {"--json", "dm", "list"});
+  ASSERT_EQ(keys.code, kExitOk) << keys.err;
+  auto d = parse_json(keys.out);
+  ASSERT_TRUE(d.has_value() && d->IsArray() && d->Size() == 1) << keys.out;
+  EXPECT_TRUE((*d)[0]["have_key"].GetBool());
+}
+
+}  // namespace
+}  // namespace unm::client
