@@ -1,0 +1,315 @@
+// unmanageable_server_test.cc — the `unmanageable-server` executable over loopback, through the
+// C++ EventChannel client: a full flow, and durability — a `kill -9` during a load of
+// acknowledged messages, then a restart on the same database: every acknowledged message is
+// there, and the pending timers (a scheduled message, a self-destruct, a pending X3DH object)
+// still fire (events.md EV-TRN-010, EV-MSG-012, EV-DM-013).
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "reference/common/hex.h"
+#include "reference/crypto/challenge.h"
+#include "reference/crypto/keys.h"
+#include "reference/crypto/random.h"
+#include "reference/crypto/sign.h"
+#include "reference/transport/event_channel.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using unm::transport::EventChannel;
+
+// ServerProcess runs the executable and reads its "listening on URL" line; the destructor kills
+// it if it still runs.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& db) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    std::vector<std::string> args{UNM_SERVER_EXE,    "--listen", "127.0.0.1:0", "--db", db,
+                                  "--x3dh-delay-ms", "0",        "--log-level", "warn"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, UNM_SERVER_EXE, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    out_ = fds[0];
+    // Read the start-up line, bounded by a deadline.
+    std::string buf;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char c[256];
+      const auto n = read(out_, c, sizeof c);
+      if (n <= 0) break;
+      buf.append(c, static_cast<std::size_t>(n));
+      const auto pos = buf.find("listening on ");
+      const auto eol = buf.find('\n', pos);
+      if (pos != std::string::npos && eol != std::string::npos) {
+        url_ = buf.substr(pos + 13, eol - pos - 13);
+        break;
+      }
+    }
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) kill9();
+    if (out_ >= 0) close(out_);
+  }
+  const std::string& url() const { return url_; }
+  void kill9() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  // terminate sends SIGTERM and returns the exit status (or -1 after a 10 s timeout + kill).
+  int terminate() {
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    kill9();
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string url_;
+};
+
+struct User {
+  std::string name;
+  unm::crypto::PrivateKey ik;
+  std::string pub, spk, sig;
+};
+
+User make_user(std::string name, unm::crypto::Random& rng) {
+  User u;
+  u.name = std::move(name);
+  u.ik = unm::crypto::generate_private_key(rng);
+  u.pub = unm::to_hex(unm::crypto::public_key(u.ik));
+  const auto spk = unm::crypto::public_key(unm::crypto::generate_private_key(rng));
+  u.spk = unm::to_hex(spk);
+  u.sig = unm::to_hex(unm::crypto::sign(u.ik, spk));
+  return u;
+}
+
+std::string sign(const User& u, const std::string& hex) {
+  auto bytes = unm::from_hex(hex);
+  return unm::to_hex(unm::crypto::sign(u.ik, *bytes));
+}
+
+// Client is one connection with a notification log.
+class Client {
+ public:
+  explicit Client(const std::string& url) {
+    unm::transport::ChannelOptions o;
+    o.websocket_only = true;
+    auto ch = unm::transport::connect_channel(url, o);
+    if (!ch) {
+      ADD_FAILURE() << "connect: " << ch.error().detail;
+      return;
+    }
+    ch_ = std::move(*ch);
+    ch_->set_event_handler([this](std::string name, std::string args) {
+      std::lock_guard lock(mu_);
+      events_.emplace_back(std::move(name), std::move(args));
+      cv_.notify_all();
+    });
+  }
+  bool ok() const { return ch_ != nullptr; }
+  // call returns the result object's DOM (success, result); an empty object on transport errors.
+  rapidjson::Document call(std::string_view event, const std::string& payload) {
+    rapidjson::Document d;
+    d.SetObject();
+    if (!ch_) return d;
+    auto r = ch_->call(event, "[" + payload + "]", 10s);
+    if (!r) return d;
+    rapidjson::Document arr;
+    arr.Parse(r->c_str());
+    if (arr.IsArray() && arr.Size() == 1 && arr[0].IsObject()) d.CopyFrom(arr[0], d.GetAllocator());
+    return d;
+  }
+  bool ok_call(std::string_view event, const std::string& payload) {
+    auto d = call(event, payload);
+    return d.HasMember("success") && d["success"].IsBool() && d["success"].GetBool();
+  }
+  // wait_for waits up to `timeout` for a notification `name` whose payload contains `needle`.
+  bool wait_for(const std::string& name, const std::string& needle, std::chrono::seconds timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+      for (const auto& [n, a] : events_) {
+        if (n == name && a.find(needle) != std::string::npos) return true;
+      }
+      return false;
+    });
+  }
+  void register_and_login(const User& u) {
+    ASSERT_TRUE(ok_call("register", R"({"username":")" + u.name + R"(","public_key":")" + u.pub +
+                                        R"(","spk":")" + u.spk + R"(","sig":")" + u.sig +
+                                        R"(","own_storage":""})"));
+    login(u);
+  }
+  void login(const User& u) {
+    auto ch = call("login", R"({"username":")" + u.name + "\"}");
+    ASSERT_TRUE(ch.HasMember("result") && ch["result"].IsString());
+    unm::crypto::PublicKey k{};
+    ASSERT_TRUE(unm::from_hex_into(ch["result"].GetString(), k));
+    auto resp = unm::crypto::challenge_response(u.ik, k);
+    ASSERT_TRUE(resp);
+    ASSERT_TRUE(
+        ok_call("login_challenge_response", R"({"response":")" + unm::to_hex(*resp) + "\"}"));
+  }
+
+ private:
+  std::unique_ptr<EventChannel> ch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<std::string, std::string>> events_;
+};
+
+std::string temp_dir() {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("unm_server_exe_test_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersResume) {
+  ASSERT_TRUE(unm::crypto::init());
+  unm::crypto::DeterministicRandom rng(7);
+  const std::string dir = temp_dir();
+  const std::string db = dir + "/chat.db";
+  const User alice = make_user("alice", rng);
+  const User bob = make_user("bob", rng);
+  const User carol = make_user("carol", rng);
+  std::set<std::string> acked;
+  std::string dm;
+  {
+    ServerProcess server(db);
+    ASSERT_FALSE(server.url().empty()) << "server did not start";
+    Client a(server.url());
+    Client b(server.url());
+    Client c(server.url());
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    a.register_and_login(alice);
+    b.register_and_login(bob);
+    ASSERT_TRUE(c.ok_call("register", R"({"username":"carol","public_key":")" + carol.pub +
+                                          R"(","spk":")" + carol.spk + R"(","sig":")" + carol.sig +
+                                          R"(","own_storage":""})"));
+    auto key = [&] {
+      return unm::to_hex(unm::crypto::public_key(unm::crypto::generate_private_key(rng)));
+    };
+    // A group DM with bob (online) and carol (never logged in: her X3DH object is pending).
+    auto created =
+        a.call("create_dm", R"({"usernames":["bob","carol"],"messages":[{"spk":")" + bob.spk +
+                                R"(","ek":")" + key() + R"("},{"spk":")" + carol.spk +
+                                R"(","ek":")" + key() + R"("}],"key_tree":[")" + key() + R"("]})");
+    ASSERT_TRUE(created["success"].GetBool());
+    dm = std::to_string(created["result"].GetInt64());
+    ASSERT_TRUE(b.wait_for("x3dh_notification", "\"id\":" + dm, 10s));
+    // Pending timers: a scheduled message (+3 s) and a self-destructing one (+2 s).
+    ASSERT_TRUE(a.ok_call("send_message", R"({"id":)" + dm + R"(,"message":"5c5c","signature":")" +
+                                              sign(alice, "5c5c") +
+                                              R"(","schedule":3,"delete":0})"));
+    ASSERT_TRUE(
+        a.ok_call("send_message", R"({"id":)" + dm + R"(,"message":"de1e7e","signature":")" +
+                                      sign(alice, "de1e7e") + R"(","schedule":0,"delete":2})"));
+    // Load: a sender thread records every acknowledged message; kill -9 hits it mid-stream.
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::thread sender([&] {
+      for (int i = 0; i < 100000 && !stop; ++i) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%08x", i);
+        const std::string text = buf;
+        if (a.ok_call("send_message", R"({"id":)" + dm + R"(,"message":")" + text +
+                                          R"(","signature":")" + sign(alice, text) +
+                                          R"(","schedule":0,"delete":0})")) {
+          std::lock_guard lock(mu);
+          acked.insert(text);
+        }
+      }
+    });
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(20ms);
+      std::lock_guard lock(mu);
+      if (acked.size() >= 30) break;
+    }
+    server.kill9();
+    stop = true;
+    sender.join();
+  }
+  ASSERT_GE(acked.size(), 1u);
+  ServerProcess server(db);
+  ASSERT_FALSE(server.url().empty()) << "server did not restart";
+  Client b(server.url());
+  ASSERT_TRUE(b.ok());
+  b.login(bob);
+  // Every acknowledged message survived: page through the whole history.
+  std::set<std::string> stored;
+  std::string cursor = "2100-01-01T00:00:00Z";
+  for (int page = 0; page < 1000; ++page) {
+    auto h = b.call("get_message_history",
+                    R"({"id":)" + dm + R"(,"cursor":")" + cursor + R"(","count":100})");
+    ASSERT_TRUE(h["success"].GetBool());
+    const auto& arr = h["result"];
+    for (const auto& m : arr.GetArray()) stored.insert(m["message"].GetString());
+    if (arr.Size() < 100) break;
+    cursor = arr[arr.Size() - 1]["timestamp"].GetString();
+  }
+  for (const auto& text : acked) EXPECT_TRUE(stored.count(text)) << "lost acked message " << text;
+  // The timers resume: the scheduled message is sent, the self-destructing one disappears.
+  bool scheduled_sent = false;
+  bool destructed = false;
+  for (int i = 0; i < 100 && !(scheduled_sent && destructed); ++i) {
+    // The scheduled message gets its actual send time, so it is the newest once it has fired.
+    auto h = b.call("get_message_history",
+                    R"({"id":)" + dm + R"(,"cursor":"2100-01-01T00:00:00Z","count":1})");
+    scheduled_sent = h.HasMember("result") && h["result"].IsArray() && h["result"].Size() == 1 &&
+                     std::string(h["result"][0]["message"].GetString()) == "5c5c";
+    // "de1e7e" is message 1; after its delete time it is gone.
+    auto first = b.call("get_message", R"({"id":1})");
+    destructed = first.HasMember("success") && !first["success"].GetBool();
+    if (!(scheduled_sent && destructed)) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(scheduled_sent) << "the scheduled message never fired after the restart";
+  EXPECT_TRUE(destructed) << "the self-destruct never fired after the restart";
+  // Carol's X3DH object was kept and is delivered at her first login.
+  Client c(server.url());
+  c.login(carol);
+  EXPECT_TRUE(c.wait_for("x3dh_notification", "\"id\":" + dm, 10s));
+  EXPECT_EQ(server.terminate(), 0);  // graceful shutdown
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
