@@ -1,6 +1,7 @@
 // call_handlers.cc — join_call, leave_call and the call clean-up on disconnect (events.md §9).
 // Call state lives in memory only (EV-CALL-008).
 #include <algorithm>
+#include <iterator>
 
 #include "reference/protocol/limits.h"
 #include "reference/protocol/validate.h"
@@ -43,7 +44,8 @@ ChatServer::Reply ChatServer::handle_join_call(Request& req) {
   auto d = access_dm(*id, req.session.user);  // EV-CALL-001
   if (!d) return Unexpected{d.error()};
   // EV-CALL-002 / EV-CALL-006: a re-join replaces the uuid and moves the user to the end.
-  std::vector<CallEntry> call = calls_[*id];
+  std::vector<CallEntry> call;
+  if (auto it = calls_.find(*id); it != calls_.end()) call = it->second;
   std::erase_if(call, [&](const CallEntry& e) { return e.user == req.session.user; });
   call.push_back(CallEntry{req.session.user, req.session.username, *uuid, req.conn});
   after_commit([this, id = *id, call] { calls_[id] = call; });
@@ -72,7 +74,8 @@ ChatServer::Reply ChatServer::handle_leave_call(Request& req) {
   if (!id) return Unexpected{id.error()};
   auto d = access_dm(*id, req.session.user);  // EV-CALL-004
   if (!d) return Unexpected{d.error()};
-  std::vector<CallEntry> call = calls_[*id];
+  std::vector<CallEntry> call;
+  if (auto it = calls_.find(*id); it != calls_.end()) call = it->second;
   const auto before = call.size();
   std::erase_if(call, [&](const CallEntry& e) { return e.user == req.session.user; });
   if (call.size() == before)
@@ -92,12 +95,18 @@ ChatServer::Reply ChatServer::handle_leave_call(Request& req) {
 
 void ChatServer::leave_calls_of_connection(ConnId conn) {
   // EV-CALL-010: only calls joined through this very connection.
-  for (auto& [dm_id, call] : calls_) {
+  std::vector<std::pair<DmId, std::string>> left;
+  for (auto c = calls_.begin(); c != calls_.end();) {
+    auto& call = c->second;
     auto it =
         std::find_if(call.begin(), call.end(), [&](const CallEntry& e) { return e.conn == conn; });
-    if (it == call.end()) continue;
-    const std::string username = it->username;
-    call.erase(it);
+    if (it != call.end()) {
+      left.emplace_back(c->first, it->username);
+      call.erase(it);
+    }
+    c = call.empty() ? calls_.erase(c) : std::next(c);
+  }
+  for (const auto& [dm_id, username] : left) {
     if (!store_.begin()) continue;
     auto d = store_.dm(dm_id);
     store_.rollback();

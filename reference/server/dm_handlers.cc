@@ -171,15 +171,18 @@ ChatServer::Reply ChatServer::handle_leave_dm(Request& req) {
   const auto pos = std::find(d->member_ids.begin(), d->member_ids.end(), caller);
   d->member_names.erase(d->member_names.begin() + (pos - d->member_ids.begin()));
   d->member_ids.erase(pos);
-  auto& call = calls_[*id];
-  const auto in_call =
-      std::find_if(call.begin(), call.end(), [&](const CallEntry& e) { return e.user == caller; });
-  const bool was_in_call = in_call != call.end();
+  const auto call = calls_.find(*id);
+  const bool was_in_call =
+      call != calls_.end() && std::any_of(call->second.begin(), call->second.end(),
+                                          [&](const CallEntry& e) { return e.user == caller; });
   auto dm = dm_object(*d);
   if (was_in_call) {
     std::erase(dm.users_in_call, req.session.username);
     after_commit([this, id = *id, caller] {
-      std::erase_if(calls_[id], [&](const CallEntry& e) { return e.user == caller; });
+      auto it = calls_.find(id);
+      if (it == calls_.end()) return;
+      std::erase_if(it->second, [&](const CallEntry& e) { return e.user == caller; });
+      if (it->second.empty()) calls_.erase(it);
     });
   }
   notify(d->member_ids, protocol::notification::kDm,
