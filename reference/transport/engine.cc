@@ -26,6 +26,7 @@ struct Engine::Session {
   bool probed = false;     // "2probe" was answered on that WebSocket
   bool closed = false;     // ended; kept only to deliver a final "1" to the next GET
   std::deque<Packet> queue;
+  std::size_t queued_bytes = 0;  // data bytes in `queue`
   std::optional<Responder> get;  // the GET waiting for packets (TR-EIO-004)
   std::shared_ptr<WsLink> ws;
   std::uint64_t ws_link = 0;
@@ -86,6 +87,10 @@ std::optional<ErrorCode> check_common(const HttpRequest& r, std::string_view wan
 }
 
 }  // namespace
+
+std::size_t max_queued_bytes(const ServerOptions& o) {
+  return std::max<std::size_t>(16u << 20, 16 * o.max_payload);
+}
 
 HttpResponse error_response(ErrorCode code) {
   HttpResponse r;
@@ -372,6 +377,7 @@ void Engine::flush(Session& s) {
       }
     }
     s.queue.clear();
+    s.queued_bytes = 0;
     return;
   }
   // During an upgrade packets wait for the WebSocket (TR-EIO-006).
@@ -382,12 +388,20 @@ void Engine::flush(Session& s) {
   const std::vector<Packet> packets(std::make_move_iterator(s.queue.begin()),
                                     std::make_move_iterator(s.queue.end()));
   s.queue.clear();
+  s.queued_bytes = 0;
   g(text_response(encode_payload(packets)));
 }
 
 bool Engine::send(ConnectionId id, Packet message) {
   Session* s = find(id);
   if (s == nullptr) return false;
+  // A client that stops polling while the application keeps sending must not make the server
+  // buffer without bound: past the limit the session is dropped.
+  s->queued_bytes += message.data.size();
+  if (s->queued_bytes > max_queued_bytes(options_)) {
+    end(*s, CloseReason::transport_error, false);
+    return false;
+  }
   s->queue.push_back(std::move(message));
   flush(*s);
   return true;
@@ -421,6 +435,7 @@ void Engine::end(Session& s, CloseReason reason, bool send_close) {
   s.pong_timer.cancel();
   s.upgrade_timer.cancel();
   s.queue.clear();  // TR-EIO-008: queued data is dropped
+  s.queued_bytes = 0;
   if (s.probe) {
     links_.erase(s.probe_link);
     s.probe->close();

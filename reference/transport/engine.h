@@ -58,6 +58,10 @@ enum class ErrorCode {
 // forbidden) of TR-EIO-001.
 HttpResponse error_response(ErrorCode code);
 
+// max_queued_bytes is how much outgoing data one session may have waiting (max(16 MiB,
+// 16 × maxPayload)); a client that stops reading while more is sent is disconnected.
+std::size_t max_queued_bytes(const ServerOptions& options);
+
 // CloseReason says why a session ended.
 enum class CloseReason {
   client_close,     // the client sent a close packet

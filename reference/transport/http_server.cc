@@ -168,6 +168,9 @@ class WsConnection : public eio::WsLink,
 
   void send(std::string data, bool binary) override {
     if (closing_) return;
+    // A peer that does not read must not make the server buffer without bound.
+    queued_ += data.size();
+    if (queued_ > eio::max_queued_bytes(impl_->options)) return force_close();
     out_.emplace_back(std::move(data), binary);
     if (!writing_) write_next();
   }
@@ -208,9 +211,11 @@ class WsConnection : public eio::WsLink,
     ws_.binary(out_.front().second);
     ws_.async_write(asio::buffer(out_.front().first),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->queued_ -= self->out_.front().first.size();
                       self->out_.pop_front();
                       if (ec) {
                         self->out_.clear();
+                        self->queued_ = 0;
                         self->writing_ = false;
                         return;
                       }
@@ -231,6 +236,7 @@ class WsConnection : public eio::WsLink,
   eio::WsAdmission admission_;
   beast::flat_buffer buffer_;
   std::deque<std::pair<std::string, bool>> out_;
+  std::size_t queued_ = 0;
   std::uint64_t handle_ = 0;
   bool open_ = false;
   bool writing_ = false;

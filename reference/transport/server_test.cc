@@ -465,6 +465,22 @@ TEST_F(EchoFixture, OversizePostIs413AndClosesTheSession) {
       "ok");
 }
 
+TEST_F(EchoFixture, UnreadOutputIsBounded) {
+  start();
+  const std::string sid = handshake_sid(port_, "/engine.io/");
+  // The client posts but never polls: the echoes pile up until the server drops the session
+  // (max_queued_bytes: 16 MiB here) instead of buffering without bound.
+  const std::string big = "4" + std::string(999'999, 'x');
+  int accepted = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (request(port_, http::verb::post, eio_query("/engine.io/", sid), big).status != 200) break;
+    ++accepted;
+  }
+  EXPECT_GE(accepted, 16);
+  EXPECT_LT(accepted, 40);
+  EXPECT_EQ(request(port_, http::verb::get, eio_query("/engine.io/", sid)).status, 400);
+}
+
 TEST_F(EchoFixture, HeartbeatPingsAndTimesOutSilentClients) {
   ServerOptions o;
   o.ping_interval = 150ms;
