@@ -1,19 +1,74 @@
-// cmd_diff.cc — `diff` subcommand (being built; see docs/conformance.md).
+// cmd_diff.cc — `diff`: the same cases against two servers; report where behaviour differs.
 #include <cstdio>
 
+#include "conformance/src/diff.h"
+#include "conformance/src/report.h"
 #include "conformance/tool/commands.h"
+#include "conformance/tool/options.h"
+#include "reference/crypto/keys.h"
+#include "reference/crypto/random.h"
 
 namespace unm::conformance::tool {
 
 int diff_command(std::span<const std::string> args) {
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::printf("usage: unmanageable-conformance diff [options]\n");
-      return 0;
+  auto opts = parse_options(args);
+  if (!opts) {
+    std::fprintf(stderr, "unmanageable-conformance diff: %s (try --help)\n", opts.error().c_str());
+    return 2;
+  }
+  if (opts->help) {
+    std::printf(
+        "usage: unmanageable-conformance diff --target A --target B [options]\n\n"
+        "Runs the selected cases against both servers (same seed) and lists the cases\n"
+        "whose observable behaviour differs: outcome, ack success flags, notifications.\n"
+        "Exit status: 0 no differences, 1 differences, 2 usage or connection error.\n\n%s",
+        options_help().c_str());
+    return 0;
+  }
+  if (opts->targets.size() != 2) {
+    std::fprintf(stderr, "unmanageable-conformance diff: give --target twice\n");
+    return 2;
+  }
+  std::vector<Scenario> scenarios;
+  auto cases = load_cases(*opts, scenarios);
+  if (!cases) {
+    std::fprintf(stderr, "unmanageable-conformance diff: %s\n", cases.error().c_str());
+    return 2;
+  }
+  (void)crypto::init();
+  std::uint64_t seed = opts->seed.value_or(0);
+  if (!opts->seed) {
+    std::uint8_t b[8];
+    crypto::system_random().fill(b);
+    for (std::uint8_t x : b) seed = (seed << 8) | x;
+    seed >>= 1;
+  }
+  std::vector<std::vector<CaseResult>> results;
+  for (const std::string& target : opts->targets) {
+    auto cfg = make_run_config(*opts, target, seed, make_run_id());
+    if (!cfg) {
+      std::fprintf(stderr, "unmanageable-conformance diff: %s\n", cfg.error().c_str());
+      return 2;
+    }
+    if (!cfg->engine.connector) {
+      std::fprintf(stderr, "unmanageable-conformance diff: this build has no network transport\n");
+      return 2;
+    }
+    std::printf("running %zu cases against %s (seed %llu)\n", cases->size(), target.c_str(),
+                static_cast<unsigned long long>(seed));
+    std::fflush(stdout);
+    results.push_back(run_cases(*cases, *cfg, nullptr));
+    for (const auto& r : results.back()) {
+      if (r.outcome == Outcome::error && r.run.failed_step == 0) {
+        std::fprintf(stderr, "unmanageable-conformance diff: %s: %s\n", target.c_str(),
+                     r.reason.c_str());
+        return 2;
+      }
     }
   }
-  std::fprintf(stderr, "unmanageable-conformance diff: not available in this build yet\n");
-  return 2;
+  auto d = compute_diff(results[0], results[1]);
+  std::printf("%s", diff_text(d, opts->targets[0], opts->targets[1], cases->size()).c_str());
+  return d.empty() ? 0 : 1;
 }
 
 }  // namespace unm::conformance::tool

@@ -1,19 +1,146 @@
-// cmd_run.cc — `run` subcommand (being built; see docs/conformance.md).
+// cmd_run.cc — `run`: execute the selected cases against one server and report.
 #include <cstdio>
+#include <iostream>
 
+#include "conformance/src/clauses.h"
+#include "conformance/src/report.h"
 #include "conformance/tool/commands.h"
+#include "conformance/tool/options.h"
+#include "reference/crypto/keys.h"
+#include "reference/crypto/random.h"
 
 namespace unm::conformance::tool {
 
-int run_command(std::span<const std::string> args) {
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::printf("usage: unmanageable-conformance run [options]\n");
-      return 0;
+namespace {
+
+std::uint64_t random_seed() {
+  (void)crypto::init();
+  std::uint8_t b[8];
+  crypto::system_random().fill(b);
+  std::uint64_t s = 0;
+  for (std::uint8_t x : b) s = (s << 8) | x;
+  return s >> 1;  // keep it positive in any language that reads it back
+}
+
+std::string command_line(std::span<const std::string> args) {
+  std::string s = "unmanageable-conformance run";
+  for (const auto& a : args) s += " " + a;
+  return s;
+}
+
+}  // namespace
+
+// write_reports writes the optional report files; shared with diff (per target).
+int write_reports(const CliOptions& o, const std::vector<CaseResult>& results, const RunMeta& meta,
+                  const std::vector<Scenario>& scenarios) {
+  struct Out {
+    const std::string& path;
+    std::string (*render)(const std::vector<CaseResult>&, const RunMeta&);
+  };
+  for (const Out& out : {Out{o.json_out, report_json}, Out{o.junit_out, report_junit},
+                         Out{o.html_out, report_html}}) {
+    if (out.path.empty()) continue;
+    if (auto r = write_text_file(out.path, out.render(results, meta)); !r) {
+      std::fprintf(stderr, "unmanageable-conformance: %s\n", r.error().c_str());
+      return 2;
     }
   }
-  std::fprintf(stderr, "unmanageable-conformance run: not available in this build yet\n");
-  return 2;
+  if (!o.coverage_out.empty()) {
+    auto cat = load_clause_catalogue(o.spec_dir);
+    if (!cat) {
+      std::fprintf(stderr, "unmanageable-conformance: %s\n", cat.error().c_str());
+      return 2;
+    }
+    Coverage cov = compute_coverage(*cat, scenarios);
+    bool as_json = o.coverage_out.size() > 5 &&
+                   o.coverage_out.compare(o.coverage_out.size() - 5, 5, ".json") == 0;
+    if (auto r = write_text_file(o.coverage_out, as_json ? coverage_json(cov) : coverage_text(cov));
+        !r) {
+      std::fprintf(stderr, "unmanageable-conformance: %s\n", r.error().c_str());
+      return 2;
+    }
+  }
+  return 0;
+}
+
+int run_command(std::span<const std::string> args) {
+  auto opts = parse_options(args);
+  if (!opts) {
+    std::fprintf(stderr, "unmanageable-conformance run: %s (try --help)\n", opts.error().c_str());
+    return 2;
+  }
+  if (opts->help) {
+    std::printf(
+        "usage: unmanageable-conformance run --target URL [options]\n\n"
+        "Runs the scenarios against one server and reports every case's outcome.\n"
+        "Exit status: 0 all passed (or expected), 1 failures, 2 usage or connection "
+        "error.\n\n%s",
+        options_help().c_str());
+    return 0;
+  }
+  if (opts->targets.size() != 1) {
+    std::fprintf(stderr, "unmanageable-conformance run: exactly one --target URL is required\n");
+    return 2;
+  }
+  std::vector<Scenario> scenarios;
+  auto cases = load_cases(*opts, scenarios);
+  if (!cases) {
+    std::fprintf(stderr, "unmanageable-conformance run: %s\n", cases.error().c_str());
+    return 2;
+  }
+  std::uint64_t seed = opts->seed.value_or(random_seed());
+  std::string run_id = make_run_id();
+  auto cfg = make_run_config(*opts, opts->targets[0], seed, run_id);
+  if (!cfg) {
+    std::fprintf(stderr, "unmanageable-conformance run: %s\n", cfg.error().c_str());
+    return 2;
+  }
+  if (!cfg->engine.connector) {
+    std::fprintf(stderr, "unmanageable-conformance run: this build has no network transport\n");
+    return 2;
+  }
+  // Preflight: one connection, so an unreachable target is a usage/connection error (exit 2),
+  // not hundreds of per-case errors.
+  {
+    transport::ChannelOptions co;
+    co.verify_tls = cfg->engine.verify_tls;
+    co.ca_file = cfg->engine.ca_file;
+    co.connect_timeout =
+        std::chrono::milliseconds(static_cast<long long>(10'000 * cfg->engine.timeout_factor));
+    auto ch = cfg->engine.connector(opts->targets[0], co);
+    if (!ch) {
+      std::fprintf(stderr, "unmanageable-conformance run: cannot connect to %s: %s\n",
+                   opts->targets[0].c_str(), ch.error().detail.c_str());
+      return 2;
+    }
+    (*ch)->close();
+  }
+  std::printf("unmanageable-conformance: %zu cases against %s (seed %llu, run %s, jobs %d)\n",
+              cases->size(), opts->targets[0].c_str(), static_cast<unsigned long long>(seed),
+              run_id.c_str(), opts->jobs);
+  std::fflush(stdout);
+  RunMeta meta;
+  meta.target = opts->targets[0];
+  meta.profile = opts->profile;
+  meta.strict = opts->strict;
+  meta.seed = seed;
+  meta.run_id = run_id;
+  meta.command = command_line(args);
+  meta.expectations = cfg->expectations ? cfg->expectations->implementation() : "";
+  meta.started = std::chrono::system_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
+  bool quiet = opts->quiet;
+  auto results =
+      run_cases(*cases, *cfg, [quiet](const CaseResult& r, std::size_t done, std::size_t total) {
+        if (quiet && r.outcome == Outcome::pass) return;
+        std::printf("%s\n", console_line(r, done, total).c_str());
+        std::fflush(stdout);
+      });
+  meta.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  std::printf("%s", console_summary(results, meta).c_str());
+  if (int rc = write_reports(*opts, results, meta, scenarios); rc != 0) return rc;
+  return exit_status(results);
 }
 
 }  // namespace unm::conformance::tool

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "conformance/tool/commands.h"
+#include "conformance/tool/fuzz_command.h"
 
 namespace {
 
@@ -27,6 +28,8 @@ constexpr Entry kCommands[] = {
      "clause-coverage report: which clauses each case checks, which none check"},
     {"vectors", unm::conformance::tool::vectors_forward,
      "generate or check crypto test vectors (the vectors tool)"},
+    {"fuzz", unm::conformance::tool::fuzz_command,
+     "fuzz a live server (--target URL --duration D)"},
 };
 
 void print_usage(std::FILE* out) {
