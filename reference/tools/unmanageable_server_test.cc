@@ -146,6 +146,12 @@ class Client {
     });
   }
   bool ok() const { return ch_ != nullptr; }
+  EventChannel& channel() { return *ch_; }
+  // call_raw sends `args_json_array` as the argument list and returns the ACK's array text.
+  std::string call_raw(std::string_view event, const std::string& args_json_array) {
+    auto r = ch_->call(event, args_json_array, 10s);
+    return r ? *r : std::string("<no ack: ") + r.error().detail + ">";
+  }
   // call returns the result object's DOM (success, result); an empty object on transport errors.
   rapidjson::Document call(std::string_view event, const std::string& payload) {
     rapidjson::Document d;
@@ -309,6 +315,44 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
   c.login(carol);
   EXPECT_TRUE(c.wait_for("x3dh_notification", "\"id\":" + dm, 10s));
   EXPECT_EQ(server.terminate(), 0);  // graceful shutdown
+  std::filesystem::remove_all(dir);
+}
+
+TEST(UnmanageableServer, LoopbackFramingAndFanOut) {  // EV-TRN-002, -005, -007, -008, -021
+  ASSERT_TRUE(unm::crypto::init());
+  unm::crypto::DeterministicRandom rng(11);
+  const std::string dir = temp_dir();
+  ServerProcess server(dir + "/chat.db");
+  ASSERT_FALSE(server.url().empty());
+  // Only "/" is served: a CONNECT to another namespace is refused.
+  unm::transport::ChannelOptions other;
+  other.nsp = "/admin";
+  auto refused = unm::transport::connect_channel(server.url(), other);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, unm::transport::ChannelError::refused);
+  const User alice = make_user("alice", rng);
+  Client a1(server.url());
+  Client a2(server.url());
+  Client idle(server.url());  // connected, never logged in
+  ASSERT_TRUE(a1.ok() && a2.ok() && idle.ok());
+  a1.register_and_login(alice);
+  a2.login(alice);
+  EXPECT_EQ(a1.call_raw("no_such_event", "[{}]"),
+            R"([{"success":false,"result":"Unknown event."}])");
+  EXPECT_EQ(a1.call_raw("get_dms", "[]"), R"([{"success":false,"result":"Invalid data format."}])");
+  EXPECT_EQ(a1.call_raw("get_dms", "[1,2]"),
+            R"([{"success":false,"result":"Invalid data format."}])");
+  EXPECT_EQ(a1.call_raw("get_dms", "[{}]"), R"([{"success":true,"result":[]}])");
+  EXPECT_EQ(idle.call_raw("get_dms", "[{}]"), R"([{"success":false,"result":"Not logged in."}])");
+  // A request without an ack id still takes effect (EV-TRN-007), and its notification reaches
+  // the user's other connection but neither the requester nor a connection that is not logged in.
+  ASSERT_TRUE(a1.channel().emit("set_user", R"([{"biography":"no ack"}])"));
+  EXPECT_TRUE(a2.wait_for("profile_notification", "no ack", 10s));
+  auto me = a2.call("get_full_user", "{}");
+  EXPECT_STREQ(me["result"]["biography"].GetString(), "no ack");
+  EXPECT_FALSE(a1.wait_for("profile_notification", "no ack", 0s));
+  EXPECT_FALSE(idle.wait_for("profile_notification", "", 0s));
+  EXPECT_EQ(server.terminate(), 0);
   std::filesystem::remove_all(dir);
 }
 
