@@ -71,7 +71,8 @@ console.log(`C++: ${cpp.context.host_name}, ${cpp.context.num_cpus} CPUs, load $
 console.log(`JS:  ${js.context.library}, node ${js.context.node}`);
 console.log('');
 console.log('operation                  C++ (cpu)     JS (cpu)   JS/C++');
-const names = [...new Set([...Object.keys(c), ...Object.keys(j)])];
+// JavaScript's order is the logical one (primitives, operations, tree, AES); C++-only rows last.
+const names = [...Object.keys(j), ...Object.keys(c).filter((n) => !(n in j))];
 for (const n of names) {
   const a = c[n], b = j[n];
   const ratio = a !== undefined && b !== undefined ? `${(b / a).toFixed(1)}x` : '-';
