@@ -429,14 +429,19 @@ Result<void> Runner::open(bool login) {
   if (!s) return Unexpected<Error>{s.error()};
   s_ = std::move(*s);
   if (login) {
-    // X3DH invitations are processed whatever the command, so that none is lost (EV-DM-014).
-    Handlers h;
-    h.on_dm_joined = [this](const DmJoined& j) {
-      if (j.error)
-        *env_.err << "warning: DM " << j.dm_id << " from " << j.sender << ": " << describe(*j.error)
-                  << "\n";
-    };
-    s_->set_handlers(h);
+    // X3DH invitations are processed whatever the command, so that none is lost (EV-DM-014);
+    // `watch` prints them (and everything else) from the start.
+    if (std::string_view(spec_.path) == "watch") {
+      install_printers();
+    } else {
+      Handlers h;
+      h.on_dm_joined = [this](const DmJoined& j) {
+        if (j.error)
+          *env_.err << "warning: DM " << j.dm_id << " from " << j.sender << ": "
+                    << describe(*j.error) << "\n";
+      };
+      s_->set_handlers(h);
+    }
     if (auto r = s_->login(*id_); !r) return r;
     // Invitations already delivered (a server without grace period) are handled before acting.
     s_->process_notifications(0ms);
@@ -638,7 +643,6 @@ void Runner::install_printers() {
 }
 
 int Runner::watch(std::chrono::milliseconds duration) {
-  install_printers();
   const auto until = std::chrono::steady_clock::now() + duration;
   while (true) {
     if (env_.stop_requested && env_.stop_requested()) break;

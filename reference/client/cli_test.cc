@@ -156,6 +156,11 @@ TEST_F(CliTest, WatchPrintsDecryptedNotificationsAsJsonLines) {
   // watch ends by itself (--duration); bob joins from the pending invitation at login.
   auto w = run("bob", {"--json", "watch", "--duration", "1"});
   ASSERT_EQ(w.code, kExitOk) << w.err;
+  auto line = parse_json(w.out.substr(0, w.out.find('\n')));
+  ASSERT_TRUE(line.has_value()) << w.out;
+  EXPECT_STREQ((*line)["event"].GetString(), "dm_joined");
+  EXPECT_STREQ((*line)["sender"].GetString(), "alice");
+  EXPECT_TRUE((*line)["error"].IsNull());
   auto keys = run("bob", {"--json", "dm", "list"});
   ASSERT_EQ(keys.code, kExitOk) << keys.err;
   auto d = parse_json(keys.out);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -13,6 +15,19 @@
 
 namespace unm::client {
 namespace {
+
+// WipedString is a std::string holding key material that is zeroed when it goes out of scope.
+class WipedString {
+ public:
+  explicit WipedString(std::string s) : s_(std::move(s)) {}
+  WipedString(const WipedString&) = delete;
+  WipedString& operator=(const WipedString&) = delete;
+  ~WipedString() { sodium_memzero(s_.data(), s_.size()); }
+  std::string& get() { return s_; }
+
+ private:
+  std::string s_;
+};
 
 // Fd closes a file descriptor when it goes out of scope.
 class Fd {
@@ -53,9 +68,10 @@ Result<void> Profile::save(const Identity& id, bool overwrite) const {
   std::filesystem::create_directories(dir_, ec);
   if (ec) return fail(ErrorCode::local, "cannot create profile directory: " + ec.message());
   ::chmod(dir_.c_str(), 0700);
-  const std::string hex = to_hex(std::span<const std::uint8_t>(id.private_key.bytes()));
-  const std::string text =
-      Payload().str("username", id.username).str("private_key", hex).text() + "\n";
+  WipedString hex(to_hex(std::span<const std::uint8_t>(id.private_key.bytes())));
+  WipedString text_holder(
+      Payload().str("username", id.username).str("private_key", hex.get()).text() + "\n");
+  const std::string& text = text_holder.get();
   const std::filesystem::path tmp = dir_ / "identity.json.tmp";
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd.get() < 0) return fail(ErrorCode::local, errno_text("cannot create", tmp));
@@ -87,7 +103,8 @@ Result<Identity> Profile::load() const {
     return fail(ErrorCode::local,
                 "key file " + p.string() + " is accessible by group or others; chmod 600 it");
   if (st.st_size > 4096) return fail(ErrorCode::local, "key file is too large: " + p.string());
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  WipedString text_holder(std::string(static_cast<std::size_t>(st.st_size), '\0'));
+  std::string& text = text_holder.get();
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
