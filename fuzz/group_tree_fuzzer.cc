@@ -58,8 +58,9 @@ crypto::PublicKey public_from(ByteReader& in) {
 
 void honest(ByteReader& in) {
   crypto::DeterministicRandom rng(in.u64());
-  // n = 2 ... 17 users: M up to 32 leaves, enough for every tree shape of the small groups.
-  const std::size_t n = 2 + in.below(16);
+  // n = 2 ... 9 users: M = 2, 4, 8 or 16 leaves, trees of depth 1 to 4 with and without
+  // padding. Larger groups only repeat the same shapes at more cost per input.
+  const std::size_t n = 2 + in.below(8);
   const Member creator = make_member(rng);
   std::vector<Member> members;
   std::vector<crypto::PreKeyBundle> bundles;

@@ -49,9 +49,9 @@ fi
 mkdir -p "$OUT"
 
 # last_field LOG KEY prints the number after "KEY: " on the last status line that has it.
-last_field() { grep -a -o "$2: [0-9]*" "$1" 2>/dev/null | tail -1 | awk '{print $2}'; }
+last_field() { { grep -a -o "$2: [0-9]*" "$1" 2>/dev/null || true; } | tail -1 | awk '{print $2}'; }
 # stat_field LOG NAME prints libFuzzer's final stat::NAME (summed over jobs).
-stat_field() { grep -a "stat::$2:" "$1" 2>/dev/null | awk '{s += $2} END {print s + 0}'; }
+stat_field() { { grep -a "stat::$2:" "$1" 2>/dev/null || true; } | awk '{s += $2} END {print s + 0}'; }
 
 JSON="$OUT/summary.json"; TEXT="$OUT/summary.txt"
 printf '[\n' > "$JSON"
@@ -85,11 +85,11 @@ for t in $TARGETS; do
   eps=$(( TIME > 0 ? execs / TIME : 0 ))
   new=$(find "$work/new" -type f | wc -l)
   if [ "$MERGE" = 1 ] && [ "$new" -gt 0 ]; then
-    "$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
+    "$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
   fi
   after=$(find "$corpus" -type f | wc -l)
   # Coverage of the (merged) corpus: one pass over it, no mutation.
-  "$bin" -runs=0 -timeout=10 -rss_limit_mb=2048 "$corpus" > "$work/cov.log" 2>&1 || true
+  "$bin" -runs=0 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" "$corpus" > "$work/cov.log" 2>&1 || true
   cov=$(last_field "$work/cov.log" cov); ft=$(last_field "$work/cov.log" ft)
   [ -n "$cov" ] || cov=$(last_field "$log" cov)
   [ -n "$ft" ] || ft=$(last_field "$log" ft)
