@@ -359,6 +359,40 @@ TEST_F(SessionTest, ForgedX3dhNotificationsAreRefused) {
   EXPECT_NE(b->keys().dm_key(*dm), nullptr);
 }
 
+TEST_F(SessionTest, RotatedSpkStillAcceptsInvitationsMadeWithTheOldOne) {
+  Client a = registered("alice");
+  Client b = registered("bob");
+  std::string held;
+  server.tamper = [&](const std::string&, const std::string& name, std::string& payload) {
+    if (name != "x3dh_notification" || !held.empty()) return true;
+    held = payload;  // delay the first invitation until after the rotation
+    return false;
+  };
+  auto dm1 = a->create_dm({"bob"});
+  ASSERT_TRUE(dm1.has_value());
+  const crypto::PublicKey old_spk = crypto::public_key(*b->keys().spk());
+  ASSERT_TRUE(b->rotate_spk().has_value());
+  EXPECT_FALSE(crypto::public_key(*b->keys().spk()) == old_spk);
+  // The published SPK is the new one (set_user carried spk + sig + own_storage).
+  auto pub = a->get_user("bob");
+  ASSERT_TRUE(pub.has_value());
+  EXPECT_EQ(*pub->spk, to_hex(std::span<const std::uint8_t>(crypto::public_key(*b->keys().spk()))));
+  b.wire->deliver("x3dh_notification", held);  // names the old SPK (EV-USR-011)
+  auto dm2 = a->create_dm({"bob", "carol_missing"});
+  EXPECT_EQ(dm2.error().code, ErrorCode::refused);  // unknown user: nothing created
+  Client c = registered("carol");
+  dm2 = a->create_dm({"bob", "carol"});
+  ASSERT_TRUE(dm2.has_value());
+  b.pump();
+  ASSERT_EQ(b.seen->joined.size(), 2u);
+  for (const auto& j : b.seen->joined) EXPECT_FALSE(j.error.has_value());
+  // A fresh client of bob's account gets the new SPK and both DM keys from own_storage.
+  Client b2 = connect();
+  ASSERT_TRUE(b2->login(b.id).has_value());
+  EXPECT_TRUE(*b2->keys().spk() == *b->keys().spk());
+  EXPECT_EQ(b2->keys().dm_ids(), (std::vector<std::int64_t>{*dm1, *dm2}));
+}
+
 TEST_F(SessionTest, CreateDmRefusesAForgedSignedPrekey) {
   Client a = registered("alice");
   Client b = registered("bob");
