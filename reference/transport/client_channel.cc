@@ -594,7 +594,9 @@ class Core : public std::enable_shared_from_this<Core> {
   }
 
   milliseconds ping_window() const {
-    return milliseconds(std::min(hs_.ping_interval_ms + hs_.ping_timeout_ms, kMaxTimerMs));
+    // Clamped one by one: the sum of two server-given values must not wrap around.
+    return milliseconds(std::min(hs_.ping_interval_ms, kMaxTimerMs) +
+                        std::min(hs_.ping_timeout_ms, kMaxTimerMs));
   }
 
   // request_deadline bounds one polling request: the server answers a GET at the latest with
@@ -678,6 +680,7 @@ class Core : public std::enable_shared_from_this<Core> {
   // reset_heartbeat restarts the liveness window: a server that sends nothing (not even a ping)
   // for pingInterval + pingTimeout is gone.
   void reset_heartbeat() {
+    if (state_ == State::closed) return;
     ++heartbeat_gen_;
     heartbeat_.expires_after(ping_window());
     heartbeat_.async_wait([w = weak_from_this(), gen = heartbeat_gen_](beast::error_code ec) {
@@ -1151,27 +1154,33 @@ class ClientChannel final : public EventChannel {
         work_(asio::make_work_guard(*ioc_)),
         core_(std::make_shared<Core>(*ioc_, std::move(url), std::move(opts), std::move(ctx))) {
     // The thread co-owns the io_context so that it stays valid until run() has returned.
-    thread_ = std::thread([ioc = ioc_] {
+    auto finished = std::make_shared<std::promise<void>>();
+    finished_ = finished->get_future();
+    thread_ = std::thread([ioc = ioc_, finished] {
       for (;;) {
         try {
           ioc->run();
-          return;
+          break;
         } catch (...) {
           // Handlers report their own failures; keep serving the remaining ones.
         }
       }
+      finished->set_value();
     });
   }
 
   ~ClientChannel() override {
     close();
+    // Once closed, every socket is shut and every timer cancelled, so the coroutines unwind and
+    // run() runs out of work; stop() only cuts short what still lingers (e.g. a DNS lookup).
     work_.reset();
-    ioc_->stop();
     if (std::this_thread::get_id() == thread_.get_id()) {
+      ioc_->stop();
       thread_.detach();  // misuse (destroyed from a handler): the thread owns ioc_ and ends
-    } else if (thread_.joinable()) {
-      thread_.join();
+      return;
     }
+    if (finished_.wait_for(std::chrono::seconds(2)) != std::future_status::ready) ioc_->stop();
+    if (thread_.joinable()) thread_.join();
   }
 
   ClientChannel(const ClientChannel&) = delete;
@@ -1285,6 +1294,7 @@ class ClientChannel final : public EventChannel {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::shared_ptr<Core> core_;
   std::thread thread_;
+  std::future<void> finished_;
   std::atomic<bool> close_started_{false};
 };
 
