@@ -255,7 +255,7 @@ TEST(ClientFakeServer, EngineIoCloseIsADisconnect) {
 
 TEST(ClientFakeServer, BadHandshakesFailTheConnect) {
   for (const std::string& hs : {std::string("0{not json"), std::string("4hello"),
-                               std::string(R"(0{"sid":5})"), std::string("")}) {
+                                std::string(R"(0{"sid":5})"), std::string("")}) {
     FakePollingServer srv([&](const std::string& m, const std::string&,
                               const std::string&) -> std::optional<std::string> {
       if (m == "POST") return std::string("ok");
