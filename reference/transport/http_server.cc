@@ -154,11 +154,13 @@ class WsConnection : public eio::WsLink,
         admission_(std::move(admission)) {}
 
   void start(http::request<http::string_body> req) {
+    // Kept as a member: the request must outlive the asynchronous accept.
+    req_ = std::move(req);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     // TR-EIO-007: a WebSocket message over maxPayload fails the read and closes the session.
     ws_.read_message_max(impl_->options.max_payload);
-    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
+    ws_.async_accept(req_, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
       self->handle_ = self->engine_.on_ws_open(self, self->admission_);
       self->open_ = true;
@@ -231,6 +233,7 @@ class WsConnection : public eio::WsLink,
   }
 
   websocket::stream<Stream> ws_;
+  http::request<http::string_body> req_;
   std::shared_ptr<HttpServer::Impl> impl_;
   eio::Engine& engine_;
   eio::WsAdmission admission_;
