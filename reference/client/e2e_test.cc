@@ -287,6 +287,59 @@ TEST_F(E2eTest, EverySubcommand) {
   EXPECT_EQ(cli("alice", {"login", "--wait", "1"}).code, kExitOk);
 }
 
+// run_client runs the unmanageable-client executable; with `interrupt_after` it sends SIGINT
+// after that long. Returns the exit status, or -1 when it did not end within 20 s (then killed).
+int run_client(const std::vector<std::string>& args,
+               std::optional<std::chrono::milliseconds> interrupt_after = std::nullopt) {
+  std::vector<std::string> argv_s = {UNM_CLIENT_EXE};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -2;
+  const auto start = std::chrono::steady_clock::now();
+  bool interrupted = false;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (interrupt_after && !interrupted && elapsed >= *interrupt_after) {
+      ::kill(pid, SIGINT);
+      interrupted = true;
+    }
+    if (elapsed > 20s) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -3;
+}
+
+TEST_F(E2eTest, ExecutableExitCodesAndInterruptedWatch) {
+  EXPECT_EQ(run_client({"--help"}), kExitOk);
+  EXPECT_EQ(run_client({"dm", "create", "--help"}), kExitOk);
+  EXPECT_EQ(run_client({"frobnicate"}), kExitUsage);
+  const std::string profile = (root / "exe").string();
+  EXPECT_EQ(run_client({"--server", server->url(), "--profile", profile, "whoami"}), kExitLocal);
+  EXPECT_EQ(run_client({"--server", server->url(), "--profile", profile, "register", "eve"}),
+            kExitOk);
+  EXPECT_EQ(run_client({"--server", server->url(), "--profile", profile, "user", "nobody"}),
+            kExitRefused);
+  EXPECT_EQ(run_client({"--server", "http://127.0.0.1:1", "--profile", profile, "whoami"}),
+            kExitTransport);
+  // SIGINT ends `watch` cleanly (exit 0), without waiting for a --duration.
+  EXPECT_EQ(run_client({"--server", server->url(), "--profile", profile, "watch"}, 1500ms),
+            kExitOk);
+}
+
 TEST_F(E2eTest, TwoMemberAndNineMemberDms) {
   std::vector<std::unique_ptr<Session>> ss;
   std::vector<std::string> names;
