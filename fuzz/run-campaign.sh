@@ -82,7 +82,10 @@ for t in $TARGETS; do
   fi
   set -e
   execs=$(stat_field "$log" number_of_executed_units)
-  eps=$(( TIME > 0 ? execs / TIME : 0 ))
+  # libFuzzer's own average (summed over jobs); a run that stopped at a finding ran for less than
+  # the budget, so the elapsed time is derived from it rather than assumed.
+  eps=$(stat_field "$log" average_exec_per_sec)
+  ran=$(( eps > 0 ? execs / eps : TIME ))
   new=$(find "$work/new" -type f | wc -l)
   if [ "$MERGE" = 1 ] && [ "$new" -gt 0 ]; then
     "$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" "$corpus" "$work/new" > "$work/merge.log" 2>&1 || true
@@ -98,9 +101,9 @@ for t in $TARGETS; do
   [ "$nfind" -gt 0 ] && FOUND=1
   flist=$(printf '%s\n' "$findings" | grep . | sed 's/.*/"&"/' | paste -sd, - || true)
   [ "$FIRST" = 1 ] || printf ',\n' >> "$JSON"; FIRST=0
-  printf '  {"target":"%s","seconds":%s,"jobs":%s,"execs":%s,"exec_per_sec":%s,"cov_edges":%s,"features":%s,"corpus_before":%s,"corpus_after":%s,"new_inputs":%s,"findings":[%s],"log":"%s"}' \
-    "$t" "$TIME" "$JOBS" "${execs:-0}" "$eps" "${cov:-0}" "${ft:-0}" "$before" "$after" "$new" "$flist" "$log" >> "$JSON"
-  printf '%-16s %7s %12s %9s %7s %8s %7s %7s %s\n' "$t" "$TIME" "${execs:-0}" "$eps" "${cov:-0}" "${ft:-0}" "$after" "$((after - before))" "$nfind" >> "$TEXT"
+  printf '  {"target":"%s","budget_seconds":%s,"seconds":%s,"jobs":%s,"execs":%s,"exec_per_sec":%s,"cov_edges":%s,"features":%s,"corpus_before":%s,"corpus_after":%s,"new_inputs":%s,"findings":[%s],"log":"%s"}' \
+    "$t" "$TIME" "$ran" "$JOBS" "${execs:-0}" "$eps" "${cov:-0}" "${ft:-0}" "$before" "$after" "$new" "$flist" "$log" >> "$JSON"
+  printf '%-16s %7s %12s %9s %7s %8s %7s %7s %s\n' "$t" "$ran" "${execs:-0}" "$eps" "${cov:-0}" "${ft:-0}" "$after" "$((after - before))" "$nfind" >> "$TEXT"
 done
 printf '\n]\n' >> "$JSON"
 echo; cat "$TEXT"; echo; echo "summary: $JSON"
