@@ -639,8 +639,12 @@ class CaseRunner {
     std::size_t mark = transcript_size();
     if (auto r = call(a, st.name, payload, step_ms(st, "timeout_ms", 5000), ack); !r) return r;
     if (auto r = check_expect(json_member(*st.body, "expect"), ack); !r) return r;
-    if (json_bool_or(*st.body, "ack_first", false)) {
-      if (auto r = check_ack_first(a.name, mark); !r) return r;
+    if (const JsonValue* af = json_member(*st.body, "ack_first"); af != nullptr && af->IsArray()) {
+      std::set<std::string> names;
+      for (const auto& n : af->GetArray()) {
+        if (n.IsString()) names.insert(sv_str(n));
+      }
+      if (auto r = check_ack_first(a.name, mark, names); !r) return r;
     }
     return apply_captures(st, ack);
   }
@@ -653,13 +657,18 @@ class CaseRunner {
   // check_ack_first looks at the frames the actor received since `mark`: no EVENT (a
   // notification, "42…") may come before the ACK ("43…") — EV-TRN-026, a SHOULD and Open, so
   // failures are reported as decided.
-  StepResult check_ack_first(const std::string& actor_name, std::size_t mark) {
+  // Only the notifications named in `names` count: others (e.g. profile_notification of
+  // unrelated users) may legitimately interleave.
+  StepResult check_ack_first(const std::string& actor_name, std::size_t mark,
+                             const std::set<std::string>& names) {
     std::lock_guard<std::mutex> lock(transcript_->m);
     for (std::size_t i = mark; i < transcript_->frames.size(); ++i) {
       const Frame& f = transcript_->frames[i];
       if (f.actor != actor_name || f.dir != '<') continue;
       if (f.text.rfind("43", 0) == 0) return {};
-      if (f.text.rfind("42", 0) == 0) {
+      bool named = false;
+      for (const std::string& n : names) named = named || f.text.rfind("42[\"" + n + "\"", 0) == 0;
+      if (named) {
         return failed(
             "notification " + f.text.substr(0, 80) + " arrived before the ack (EV-TRN-026)", true);
       }

@@ -262,6 +262,8 @@ class LiveFuzzer {
           f.what = "no ack for " + req.event + " (" + req.mutation + ")";
           f.got = std::string(transport::channel_error_name(r.error().code));
           report(std::move(f));
+          chan->close();  // the probe runs on a fresh connection
+          chan.reset();
         } else if (auto v = livefuzz::judge_ack(req, *r); !v.problem.empty()) {
           Finding f = context;
           f.what = v.problem + " on " + req.event;
@@ -275,6 +277,10 @@ class LiveFuzzer {
         context.what = "raw packet " + context.raw;
         (void)chan->send_raw(context.raw);
         std::this_thread::sleep_for(100ms);
+        // After a broken (or a DISCONNECT "1") packet the session's state is the server's
+        // choice and the client cannot always tell: probe on a fresh connection instead.
+        chan->close();
+        chan.reset();
       } else if (kind < 18) {
         // Out-of-order login steps while logged in: each must fail (EV-AUTH-009/011, EV-AUTH-003).
         Request req;
@@ -307,6 +313,8 @@ class LiveFuzzer {
           f.what = "no ack for " + req.mutation;
           f.got = std::string(transport::channel_error_name(r.error().code));
           report(std::move(f));
+          chan->close();
+          chan.reset();
         } else if (auto v = livefuzz::judge_ack(req, *r); !v.problem.empty()) {
           Finding f = context;
           f.what = v.problem;
@@ -324,13 +332,13 @@ class LiveFuzzer {
         after_disconnect = true;
       }
       if (!alive(chan, self, context)) {
-        // A dead server ends the run; a failed probe on a live one is reported and we go on.
-        if (!connect()) return 1;
-        if (!chan || !chan->connected()) {
-          auto again = logged_in_channel(self);
-          if (!again) return 1;
-          chan = std::move(*again);
-        }
+        // A dead server ends the run; a failed probe on a live one is reported and we go on,
+        // on a fresh connection so one broken session does not cascade into more findings.
+        if (chan) chan->close();
+        chan.reset();
+        auto again = logged_in_channel(self);
+        if (!again) return 1;
+        chan = std::move(*again);
       }
     }
     return 0;

@@ -28,29 +28,42 @@ class [[nodiscard]] Expected {
   using value_type = T;
   using error_type = E;
 
-  Expected()
-    requires std::is_default_constructible_v<T>
-      : v_(std::in_place_index<0>) {}
+  Expected() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
   Expected(const T& v) : v_(std::in_place_index<0>, v) {}
   Expected(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
   template <class G>
-    requires std::is_constructible_v<E, G>
-  Expected(Unexpected<G> u) : v_(std::in_place_index<1>, std::move(u.error)) {}
+  requires std::is_constructible_v<E, G> Expected(Unexpected<G> u)
+      : v_(std::in_place_index<1>, std::move(u.error)) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const E& error() const& { assert(!has_value()); return std::get<1>(v_); }
-  E& error() & { assert(!has_value()); return std::get<1>(v_); }
+  const E& error() const& {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
+  E& error() & {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
   template <class U>
   T value_or(U&& fallback) const& {
@@ -67,12 +80,15 @@ class [[nodiscard]] Expected<void, E> {
  public:
   Expected() = default;
   template <class G>
-    requires std::is_constructible_v<E, G>
-  Expected(Unexpected<G> u) : err_(std::move(u.error)), ok_(false) {}
+  requires std::is_constructible_v<E, G> Expected(Unexpected<G> u)
+      : err_(std::move(u.error)), ok_(false) {}
 
   bool has_value() const noexcept { return ok_; }
   explicit operator bool() const noexcept { return ok_; }
-  const E& error() const { assert(!ok_); return err_; }
+  const E& error() const {
+    assert(!ok_);
+    return err_;
+  }
 
  private:
   E err_{};

@@ -13,9 +13,12 @@ int nibble(char c) noexcept {
 
 std::string_view hex_error_name(HexError e) {
   switch (e) {
-    case HexError::odd_length: return "odd hex length";
-    case HexError::bad_character: return "character outside lowercase hex";
-    case HexError::wrong_length: return "wrong decoded length";
+    case HexError::odd_length:
+      return "odd hex length";
+    case HexError::bad_character:
+      return "character outside lowercase hex";
+    case HexError::wrong_length:
+      return "wrong decoded length";
   }
   return "hex error";
 }

@@ -13,7 +13,9 @@ namespace unm {
 std::optional<std::size_t> utf8_scalar_count(std::string_view s) noexcept;
 
 // is_valid_utf8 reports whether `s` is well-formed UTF-8.
-inline bool is_valid_utf8(std::string_view s) noexcept { return utf8_scalar_count(s).has_value(); }
+inline bool is_valid_utf8(std::string_view s) noexcept {
+  return utf8_scalar_count(s).has_value();
+}
 
 // utf8_has_control reports whether well-formed `s` holds a C0/C1 control character or U+007F.
 bool utf8_has_control(std::string_view s) noexcept;

@@ -99,14 +99,14 @@ class EventChannel {
 
 // ChannelOptions — how to connect.
 struct ChannelOptions {
-  std::string nsp = "/";                   // Socket.IO namespace
-  std::string auth_json;                   // CONNECT auth object (JSON text), empty for none
-  bool websocket_only = false;             // skip long-polling entirely
-  bool polling_only = false;               // never upgrade to WebSocket
-  bool verify_tls = true;                  // certificate checking; false only for test servers
-  std::string ca_file;                     // extra trusted CA (PEM), empty for the system store
+  std::string nsp = "/";        // Socket.IO namespace
+  std::string auth_json;        // CONNECT auth object (JSON text), empty for none
+  bool websocket_only = false;  // skip long-polling entirely
+  bool polling_only = false;    // never upgrade to WebSocket
+  bool verify_tls = true;       // certificate checking; false only for test servers
+  std::string ca_file;          // extra trusted CA (PEM), empty for the system store
   std::chrono::milliseconds connect_timeout{10'000};
-  FrameObserver observer;                  // optional, installed before the first frame
+  FrameObserver observer;  // optional, installed before the first frame
   // polling_then_upgrade: with websocket_only and polling_only both false, open the session over
   // long-polling and then upgrade it to WebSocket (TR-EIO-006), as the official client does.
   // When false (the default), WebSocket is tried first and long-polling is the fallback.
