@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bootstrap.sh — install everything the project needs on a fresh Debian 12 machine.
+# bootstrap.sh [--test] — install everything the project needs on a fresh Debian 12 machine.
 # Idempotent: when every package is present it does nothing (no apt-get update, no network).
 # Only Debian's apt and the npm registry are used.
 set -euo pipefail
@@ -10,8 +10,12 @@ debs=(
   libsodium-dev libboost1.81-dev rapidjson-dev librapidcheck-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  sqlite3 nodejs npm
+  sqlite3 nodejs npm libxml2-utils
 )
+# Tests also render the conformance HTML report in headless Chromium (--test).
+if [ "${1:-}" = "--test" ]; then
+  debs+=(chromium)
+fi
 
 missing=()
 for p in "${debs[@]}"; do

@@ -131,20 +131,28 @@ TEST(Report, HtmlRendersInHeadlessChromium) {
   std::string html = tmp("report.html"), png = tmp("shot.png"), dom = tmp("dom.txt");
   std::ofstream(html) << report_html(sample(), meta());
   std::string cmd = std::string("timeout 60 ") + browser +
-                    " --headless --no-sandbox --disable-gpu --window-size=1200,1600 "
+                    " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                    "--disable-background-networking --disable-component-update --disable-sync "
+                    "--user-data-dir=" +
+                    tmp("chromium-profile") +
+                    " --window-size=1200,1600 "
                     "--screenshot=" +
                     png + " file://" + html + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_GT(std::filesystem::file_size(png), 5000u);
   std::string dump = std::string("timeout 60 ") + browser +
-                     " --headless --no-sandbox --disable-gpu --dump-dom file://" + html + " > " +
-                     dom + " 2>/dev/null";
+                     " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                     "--disable-background-networking --disable-component-update --disable-sync "
+                     "--user-data-dir=" +
+                     tmp("chromium-profile") + " --dump-dom file://" + html + " > " + dom +
+                     " 2>/dev/null";
   ASSERT_EQ(std::system(dump.c_str()), 0);
   std::ifstream in(dom);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("id=\"summary\""), std::string::npos);
   EXPECT_NE(text.find("class=\"transcript\""), std::string::npos);
   for (const auto& p : {html, png, dom}) std::remove(p.c_str());
+  std::filesystem::remove_all(tmp("chromium-profile"));
 }
 
 TEST(Report, ConsoleSummaryAndExitStatus) {
