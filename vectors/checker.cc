@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -18,6 +19,24 @@
 
 namespace unm::vectors {
 namespace {
+
+// one_line escapes control characters in untrusted text (and bounds its length) so that an
+// error message quoting it stays one line.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (const char c : s.substr(0, 200)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  if (s.size() > 200) out += "...";
+  return out;
+}
 
 using crypto::PrivateKey;
 using crypto::PublicKey;
@@ -685,7 +704,11 @@ Expected<FileReport, SchemaError> check_text(std::string_view json_text) {
                                   " (this checker reads version 1)"}};
   }
   const auto family = family_from_name(report.family);
-  if (!family) return Unexpected{SchemaError{"unknown family \"" + report.family + "\""}};
+  if (!family) {
+    // The name is untrusted text: keep the error on one line (fuzz finding
+    // vector_file-open-multiline-schema-error).
+    return Unexpected{SchemaError{"unknown family \"" + one_line(report.family) + "\""}};
+  }
   if (!tests->IsArray()) return Unexpected{SchemaError{"field \"tests\" is not an array"}};
 
   std::set<std::int64_t> ids;

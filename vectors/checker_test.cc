@@ -340,3 +340,21 @@ RC_GTEST_PROP(CheckerProp, AnyChangedOutputDigitFails, (std::size_t which, std::
 
 }  // namespace
 }  // namespace unm::vectors
+
+namespace unm::vectors {
+namespace {
+
+// Fuzz finding vector_file-open-multiline-schema-error: an untrusted family name must not break
+// the one-line error contract of SchemaError.
+TEST(Checker, UnknownFamilyErrorStaysOnOneLine) {
+  const auto r = check_text(
+      R"({"family": "x\ninjected line\r\n", "version": 1, "generator": "g", "notes": [],
+          "tests": []})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find('\r'), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("unknown family"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace unm::vectors

@@ -10,7 +10,9 @@ namespace unm::conformance {
 
 Expected<JsonDoc, std::string> parse_json(std::string_view text) {
   JsonDoc d;
-  d.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  // No kParseFullPrecisionFlag: RapidJSON 1.1.0 misreads inputs such as 0e300 with it (fuzz
+  // finding scenario_file-open-rapidjson-0e300).
+  d.Parse(text.data(), text.size());
   if (d.HasParseError()) {
     return Unexpected{std::string(rapidjson::GetParseError_En(d.GetParseError())) + " at offset " +
                       std::to_string(d.GetErrorOffset())};

@@ -17,7 +17,7 @@ using JsonValue = rapidjson::Value;
 using JsonDoc = rapidjson::Document;
 using JsonAlloc = rapidjson::Document::AllocatorType;
 
-// parse_json parses `text` (full precision, no comments); the error says where it failed.
+// parse_json parses `text` (strict JSON, no comments); the error says where it failed.
 Expected<JsonDoc, std::string> parse_json(std::string_view text);
 
 // to_json compact-serialises `v`.

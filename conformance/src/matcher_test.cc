@@ -216,3 +216,20 @@ RC_GTEST_PROP(MatcherProps, LiteralMatchesItself, (std::map<std::string, int> ob
 
 }  // namespace
 }  // namespace unm::conformance
+
+namespace unm::conformance {
+namespace {
+
+// Fuzz finding scenario_file-open-rapidjson-0e300: with full-precision parsing RapidJSON 1.1.0
+// read 0e300 as ~1.45e281. Zero with any exponent is zero.
+TEST(Json, ZeroWithExponentIsZero) {
+  for (const char* text : {"[0e300]", "[0.0e300]", "[0e-300]"}) {
+    auto doc = parse_json(text);
+    ASSERT_TRUE(doc.has_value()) << text;
+    ASSERT_TRUE((*doc)[0].IsNumber()) << text;
+    EXPECT_EQ((*doc)[0].GetDouble(), 0.0) << text;
+  }
+}
+
+}  // namespace
+}  // namespace unm::conformance

@@ -80,7 +80,9 @@ Result<OwnStorage> own_storage_parse(std::string_view json) {
   OwnStorage out;
   bool seen_spk = false;
   bool seen_keys = false;
-  for (const auto& member : doc.GetObject()) {
+  // Indexed, not range-for: clang in C++20 finds RapidJSON 1.1.0's iterator != ambiguous.
+  for (rapidjson::SizeType m = 0; m < doc.MemberCount(); ++m) {
+    const auto& member = *(doc.MemberBegin() + m);
     const std::string_view name(member.name.GetString(), member.name.GetStringLength());
     if (name == kPrivSpk) {
       if (seen_spk) return Unexpected{Error::bad_json};  // duplicate: which one is meant?
