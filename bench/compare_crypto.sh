@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # compare_crypto.sh — runs bench_crypto (C++, libsodium) and bench/js/noble_bench.mjs (the web
 # client's JavaScript libraries) and prints the ratios docs/benchmarks.md records:
-#   1. TreeCreate/128: JavaScript time / C++ time (target >= 50)
-#   2. TreeCreate/128: C++ time / the sum of the primitives the algorithm needs (target <= 1.2)
+#   1. TreeCreate/128: JavaScript time / C++ wall time on every core (target >= 50; the issue
+#      allows both cores; JavaScript is single-threaded, so its CPU time is its wall time)
+#   2. TreeCreateSerial/128 (one thread, CPU time) / the sum of the primitives the algorithm
+#      needs (target <= 1.2)
 #   3. TreeReceive/1024: C++ time / (one X3DH receive + log2(M) scalar mults) (target <= 1.2)
 #
 # Usage: bench/compare_crypto.sh [BUILD_DIR] [--quick] [--strict]
@@ -52,12 +54,15 @@ const [cppFile, jsFile] = process.argv.slice(2);
 const cpp = JSON.parse(fs.readFileSync(cppFile, 'utf8'));
 const js = JSON.parse(fs.readFileSync(jsFile, 'utf8'));
 const toUs = { ns: 1e-3, us: 1, ms: 1e3, s: 1e6 };
-// C++: the median of the repetitions, CPU time, in microseconds.
+// C++: the median of the repetitions, in microseconds: CPU time, except for benchmarks that run
+// on several threads (UseRealTime, name suffix /real_time: TreeCreate/n), whose wall time counts.
 const c = {};
 for (const b of cpp.benchmarks) {
   if (b.run_type === 'aggregate' && b.aggregate_name !== 'median') continue;
   if (b.error_occurred) continue;
-  c[b.run_name || b.name] = b.cpu_time * toUs[b.time_unit];
+  const name = b.run_name || b.name;
+  if (name.endsWith('/real_time')) c[name.slice(0, -'/real_time'.length)] = b.real_time * toUs[b.time_unit];
+  else c[name] = b.cpu_time * toUs[b.time_unit];
 }
 const j = {};
 for (const b of js.benchmarks) j[b.name] = b.cpu_ns_per_op / 1000;
@@ -70,7 +75,7 @@ const fmt = (us) => us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(
 console.log(`C++: ${cpp.context.host_name}, ${cpp.context.num_cpus} CPUs, load ${cpp.context.load_avg?.map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`JS:  ${js.context.library}, node ${js.context.node}`);
 console.log('');
-console.log('operation                  C++ (cpu)     JS (cpu)   JS/C++');
+console.log('operation                  C++ (cpu)     JS (cpu)   JS/C++   (C++ TreeCreate/n: wall time on ' + cpp.context.num_cpus + ' threads)');
 // JavaScript's order is the logical one (primitives, operations, tree, AES); C++-only rows last.
 const names = [...Object.keys(j), ...Object.keys(c).filter((n) => !(n in j))];
 for (const n of names) {
@@ -95,7 +100,7 @@ const predictedRecv = need('X3dhReceive') + Math.log2(1024) * need('Prim_VarMult
 
 const checks = [
   ['TreeCreate/128 JS/C++ speed-up', j['TreeCreate/128'] / need('TreeCreate/128'), '>=', 50],
-  ['TreeCreate/128 C++ / sum of primitives', need('TreeCreate/128') / predictedCreate, '<=', 1.2],
+  ['TreeCreateSerial/128 C++ / sum of primitives', need('TreeCreateSerial/128') / predictedCreate, '<=', 1.2],
   ['TreeReceive/1024 C++ / (X3DH recv + 10 mults)', need('TreeReceive/1024') / predictedRecv, '<=', 1.2],
 ];
 console.log('');

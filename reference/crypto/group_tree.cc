@@ -3,10 +3,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "reference/crypto/ecdh.h"
 #include "reference/crypto/internal.h"
 #include "reference/crypto/keys.h"
+#include "reference/crypto/parallel.h"
 
 namespace unm::crypto {
 namespace {
@@ -18,6 +20,11 @@ Result<PublicKey> base_point(const Scalar& s) {
     return Unexpected{Error::internal};
   return p;
 }
+
+// A thread start costs about as much as one fixed-base multiplication; these minimum chunk
+// sizes keep small trees (and small levels) on the calling thread.
+constexpr std::size_t kLeavesPerThread = 2;  // a member leaf costs one X3DH (~10 mults)
+constexpr std::size_t kNodesPerThread = 16;  // an inner node costs two fixed-base mults
 
 }  // namespace
 
@@ -39,59 +46,78 @@ Result<PrivateKey> combine(const PrivateKey& a, const PrivateKey& b) {
 }
 
 Result<GroupDm> create_group_dm(const PrivateKey& ik, std::span<const PreKeyBundle> members,
-                                Random& rng) {
+                                Random& rng, unsigned threads) {
   if (members.empty()) return Unexpected{Error::wrong_length};
   const std::size_t n = members.size() + 1;
   const std::size_t m = padded_size_for(n);
   if (m == 0) return Unexpected{Error::bad_tree_length};
   // Draw order (fixed, so seeded runs are reproducible): creator leaf, padding, ephemerals.
+  // All randomness is drawn here, before any work is split over threads.
   const PrivateKey creator_leaf = generate_private_key(rng);
   std::vector<PrivateKey> padding(m - n);
   for (auto& p : padding) p = generate_private_key(rng);
   std::vector<PrivateKey> ephemerals(members.size());
   for (auto& e : ephemerals) e = generate_private_key(rng);
-  return create_group_dm_explicit(ik, members, creator_leaf, padding, ephemerals);
+  return create_group_dm_explicit(ik, members, creator_leaf, padding, ephemerals, threads);
 }
 
 Result<GroupDm> create_group_dm_explicit(const PrivateKey& ik,
                                          std::span<const PreKeyBundle> members,
                                          const PrivateKey& creator_leaf,
                                          std::span<const PrivateKey> padding,
-                                         std::span<const PrivateKey> ephemerals) {
+                                         std::span<const PrivateKey> ephemerals, unsigned threads) {
   if (members.empty()) return Unexpected{Error::wrong_length};
   const std::size_t n = members.size() + 1;
   const std::size_t m = padded_size_for(n);
   if (m == 0) return Unexpected{Error::bad_tree_length};
   if (padding.size() != m - n || ephemerals.size() != members.size())
     return Unexpected{Error::wrong_length};
+  const unsigned t = detail::resolve_threads(threads);
 
   GroupDm out;
   out.padded_size = m;
-  out.messages.reserve(members.size());
+  out.messages.resize(members.size());
   // sc[h] is scalar(node h) in heap order (CR-TREE-003); sc[0] and sc[1] stay unused.
   std::vector<Scalar> sc(2 * m);
+  // failure[h] records a failed step for node h (leaves: the member's X3DH); read after each
+  // parallel phase, lowest index first, so the error reported does not depend on `t`.
+  std::vector<std::optional<Error>> failure(2 * m);
 
   // CR-TREE-001: leaf 0 is the creator's, leaf i the X3DH key with member i, then padding.
-  sc[m] = scalar(creator_leaf);
-  const SecretBytes<32> xs_ik = x25519_private_key(ik);
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    auto sent = detail::x3dh_send_prepared(xs_ik, ephemerals[i], members[i]);
-    if (!sent) return Unexpected{sent.error()};  // CR-X3DH-001: one bad bundle fails it all
-    sc[m + 1 + i] = scalar(sent->shared_key);
-    out.messages.push_back(sent->message);
-  }
-  for (std::size_t j = 0; j < padding.size(); ++j) sc[m + n + j] = scalar(padding[j]);
-
-  // CR-TREE-003: key_tree[h - 2] = public(node h) for h = 2 ... 2M-1.
+  // CR-TREE-003: key_tree[h - 2] = public(node h). Every leaf is independent of the others (one
+  // X3DH per member, CR-X3DH-001), so the leaves are computed in parallel.
   out.key_tree.resize(2 * m - 2);
-  for (std::size_t h = m; h < 2 * m; ++h) {
+  const SecretBytes<32> xs_ik = x25519_private_key(ik);
+  auto leaf = [&](std::size_t j) {
+    const std::size_t h = m + j;
+    if (j == 0) {
+      sc[h] = scalar(creator_leaf);
+    } else if (j < n) {
+      auto sent = detail::x3dh_send_prepared(xs_ik, ephemerals[j - 1], members[j - 1]);
+      if (!sent) {
+        failure[h] = sent.error();
+        return;
+      }
+      sc[h] = scalar(sent->shared_key);
+      out.messages[j - 1] = sent->message;
+    } else {
+      sc[h] = scalar(padding[j - n]);
+    }
     auto pub = base_point(sc[h]);
-    if (!pub) return Unexpected{pub.error()};
+    if (!pub) {
+      failure[h] = pub.error();
+      return;
+    }
     out.key_tree[h - 2] = *pub;
-  }
-  // Upward pass. Both child scalars are known, so a parent costs one scalar product mod L and
-  // one fixed-base multiplication (the node's encoding), plus one more for its public key; the
-  // root needs no public key. Total: M + 2(M-2) + 1 = 3M-3 fixed-base multiplications.
+  };
+  detail::parallel_for(m, t, kLeavesPerThread, leaf);
+  for (std::size_t h = m; h < 2 * m; ++h)  // CR-X3DH-001: one bad bundle fails it all
+    if (failure[h]) return Unexpected{*failure[h]};
+
+  // Upward pass, one level at a time (a level needs only the level below). Both child scalars
+  // are known, so a parent costs one scalar product mod L and one fixed-base multiplication (the
+  // node's encoding), plus one more for its public key; the root needs no public key. Total:
+  // M + 2(M-2) + 1 = 3M-3 fixed-base multiplications.
   auto node_of = [&](std::size_t h) -> Result<PrivateKey> {
     Scalar product;
     crypto_core_ed25519_scalar_mul(product.data(), sc[2 * h].data(), sc[2 * h + 1].data());
@@ -101,13 +127,25 @@ Result<GroupDm> create_group_dm_explicit(const PrivateKey& ik,
     sodium_memzero(point->data(), point->size());
     return node;
   };
-  for (std::size_t h = m - 1; h >= 2; --h) {
-    auto node = node_of(h);
-    if (!node) return Unexpected{node.error()};
-    sc[h] = scalar(*node);  // CR-TREE-002: the encoding is the node's private key
-    auto pub = base_point(sc[h]);
-    if (!pub) return Unexpected{pub.error()};
-    out.key_tree[h - 2] = *pub;
+  for (std::size_t level = m / 2; level >= 2; level /= 2) {
+    auto inner = [&](std::size_t j) {
+      const std::size_t h = level + j;
+      auto node = node_of(h);
+      if (!node) {
+        failure[h] = node.error();
+        return;
+      }
+      sc[h] = scalar(*node);  // CR-TREE-002: the encoding is the node's private key
+      auto pub = base_point(sc[h]);
+      if (!pub) {
+        failure[h] = pub.error();
+        return;
+      }
+      out.key_tree[h - 2] = *pub;
+    };
+    detail::parallel_for(level, t, kNodesPerThread, inner);
+    for (std::size_t h = level; h < 2 * level; ++h)
+      if (failure[h]) return Unexpected{*failure[h]};
   }
   auto root = node_of(1);  // CR-TREE-004: the root is the group secret, never sent
   if (!root) return Unexpected{root.error()};

@@ -29,18 +29,22 @@ struct GroupDm {
 // M are fresh privs from `rng`, then one ephemeral per member (CR-TREE-001..004). Work: one X3DH
 // per member plus 3M-3 fixed-base scalar multiplications. Errors: wrong_length (no members),
 // bad_tree_length (M > kMaxGroupLeaves), invalid_point, bad_signature (a member's bundle,
-// CR-X3DH-001: the whole creation fails).
+// CR-X3DH-001: the whole creation fails; with several failing bundles, the first one's error).
+// `threads` is how many threads the independent parts (the X3DH handshakes, the nodes of one
+// level) are split over: 0 (default) uses every core, 1 only the calling thread. The result does
+// not depend on it: all randomness is drawn before the work is split.
 Result<GroupDm> create_group_dm(const PrivateKey& ik, std::span<const PreKeyBundle> members,
-                                Random& rng);
+                                Random& rng, unsigned threads = 0);
 
 // create_group_dm_explicit is create_group_dm with every random value given: the creator's leaf,
 // M - n padding leaves, and one ephemeral per member. Errors as create_group_dm, plus
-// wrong_length when padding or ephemerals have the wrong count.
+// wrong_length when padding or ephemerals have the wrong count; `threads` as create_group_dm.
 Result<GroupDm> create_group_dm_explicit(const PrivateKey& ik,
                                          std::span<const PreKeyBundle> members,
                                          const PrivateKey& creator_leaf,
                                          std::span<const PrivateKey> padding,
-                                         std::span<const PrivateKey> ephemerals);
+                                         std::span<const PrivateKey> ephemerals,
+                                         unsigned threads = 0);
 
 // combine is encode(scalar(a)·scalar(b)·B) (CR-TREE-002): the parent of nodes a and b, itself
 // used as a private key one level up. Symmetric. Errors: internal (a zero product, which needs

@@ -157,6 +157,21 @@ TEST_F(GroupTree, CreatorRefusesBadInput) {
   EXPECT_EQ(create_group_dm(g.creator, bundles, rng).error(), Error::invalid_point);
 }
 
+// With several bad bundles the error is the first one's, however the work is split over
+// threads (CR-X3DH-001).
+TEST_F(GroupTree, FirstBadBundleDecidesTheErrorForAnyThreadCount) {
+  DeterministicRandom rng(47);
+  const Group g = make_group(40, rng);
+  auto bundles = g.bundles;
+  bundles[3].ik = array32(test::kOrder8Hex);  // invalid_point, first
+  bundles[30].sig[5] ^= 0x01;                 // bad_signature, later
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
+    DeterministicRandom r(7);
+    EXPECT_EQ(create_group_dm(g.creator, bundles, r, threads).error(), Error::invalid_point)
+        << threads << " threads";
+  }
+}
+
 class GroupTreeReceive : public GroupTree {
  protected:
   void SetUp() override {
@@ -262,6 +277,28 @@ UNM_RC_GTEST_PROP_N(GroupTreeProp, EveryMemberDerivesTheRoot, 30, ()) {
                               dm->messages[p - 1].ek, dm->key_tree, p);
     RC_ASSERT(k.has_value());
     RC_ASSERT(*k == dm->shared_key);
+  }
+}
+
+// The creator's result does not depend on how many threads build it: same seed, same tree, same
+// messages, same root, for thread counts 1 ... 4 and sizes that cross the parallel thresholds.
+UNM_RC_GTEST_PROP_N(GroupTreeProp, ThreadCountDoesNotChangeTheTree, 15, ()) {
+  RC_ASSERT(init().has_value());
+  const auto n = *rc::gen::inRange<std::size_t>(2, 70);
+  const auto threads = *rc::gen::inRange(2u, 5u);
+  const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+  DeterministicRandom rng(seed);
+  const Group g = make_group(n, rng);
+  DeterministicRandom r1(seed ^ 1), r2(seed ^ 1);
+  auto serial = create_group_dm(g.creator, g.bundles, r1, 1);
+  auto parallel = create_group_dm(g.creator, g.bundles, r2, threads);
+  RC_ASSERT(serial.has_value());
+  RC_ASSERT(parallel.has_value());
+  RC_ASSERT(serial->key_tree == parallel->key_tree);
+  RC_ASSERT(serial->shared_key == parallel->shared_key);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    RC_ASSERT(serial->messages[i].ek == parallel->messages[i].ek);
+    RC_ASSERT(serial->messages[i].spk == parallel->messages[i].spk);
   }
 }
 
