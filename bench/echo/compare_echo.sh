@@ -22,6 +22,11 @@ Usage: bench/echo/compare_echo.sh BUILD_DIR [options]
                        closed-loop throughput (default auto)
   --rate-fraction F    for --rate auto (default 0.5)
   --threads T          load generator threads (default 1)
+  --rounds K           runs per server and phase, alternating which server goes first; the
+                       report keeps the median run (closed: by throughput, open: by p99) and
+                       lists every round (default 3)
+  --pin                pin the servers to CPU 1 and the generator to CPU 0 (taskset), so
+                       that generator and server never take each other's core
   --ours NAME          transport_echo_server (default) or unmanageable-server (run with --echo)
   --out FILE           result file (default BUILD_DIR/bench-results/echo.json)
   --no-build           use the binaries already built
@@ -45,13 +50,15 @@ payload=64
 rate=auto
 fraction=0.5
 threads=1
+rounds=3
+pin=0
 ours=transport_echo_server
 out=""
 do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --help|-h) usage; exit 0 ;;
-    --duration|--warmup|--connections|--inflight|--payload|--rate|--rate-fraction|--threads|--ours|--out)
+    --duration|--warmup|--connections|--inflight|--payload|--rate|--rate-fraction|--threads|--rounds|--ours|--out)
       [ $# -ge 2 ] || { echo "compare_echo: $1 needs a value" >&2; exit 2; }
       case "$1" in
         --duration) duration=$2 ;;
@@ -62,11 +69,13 @@ while [ $# -gt 0 ]; do
         --rate) rate=$2 ;;
         --rate-fraction) fraction=$2 ;;
         --threads) threads=$2 ;;
+        --rounds) rounds=$2 ;;
         --ours) ours=$2 ;;
         --out) out=$2 ;;
       esac
       shift 2 ;;
     --no-build) do_build=0; shift ;;
+    --pin) pin=1; shift ;;
     -*) echo "compare_echo: unknown option $1 (see --help)" >&2; exit 2 ;;
     *)
       [ -z "$build" ] || { echo "compare_echo: one BUILD_DIR only (see --help)" >&2; exit 2; }
@@ -77,6 +86,9 @@ done
 case "$ours" in
   transport_echo_server|unmanageable-server) ;;
   *) echo "compare_echo: --ours must be transport_echo_server or unmanageable-server" >&2; exit 2 ;;
+esac
+case "$rounds" in
+  ''|*[!0-9]*|0) echo "compare_echo: --rounds must be a positive integer" >&2; exit 2 ;;
 esac
 case "$fraction" in
   ''|*[!0-9.]*) echo "compare_echo: --rate-fraction must be a positive number" >&2; exit 2 ;;
@@ -150,55 +162,72 @@ start_server() {
   exit 1
 }
 
+server_pin=()
+load_pin=()
+if [ "$pin" = 1 ]; then
+  command -v taskset >/dev/null || { echo "compare_echo: --pin needs taskset" >&2; exit 1; }
+  [ "$(nproc)" -ge 2 ] || { echo "compare_echo: --pin needs 2 CPUs" >&2; exit 1; }
+  server_pin=(taskset -c 1)
+  load_pin=(taskset -c 0)
+fi
+
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-start_server ours "$ours_bin" "${ours_args[@]}" --port 0
+start_server ours "${server_pin[@]}" "$ours_bin" "${ours_args[@]}" --port 0
 ours_port=$PORT ours_pid=$PID
-start_server node "$node" "$here/node_echo_server.js" --port 0 --lifetime 3600000
+start_server node "${server_pin[@]}" "$node" "$here/node_echo_server.js" --port 0 --lifetime 3600000
 node_port=$PORT node_pid=$PID
 echo "compare_echo: ours ($ours_bin${ours_args[*]:+ ${ours_args[*]}}) on port $ours_port, node socket.io on port $node_port" >&2
 
 common=(--connections "$connections" --payload "$payload" --warmup "$warmup"
         --duration "$duration" --threads "$threads")
-# run_load NAME PORT PID MODE [ARGS...] — one generator run into $tmp/NAME-MODE.json.
+# run_load NAME PORT PID MODE ROUND [ARGS...] — one generator run into $tmp/NAME-MODE-ROUND.json.
 run_load() {
-  local name=$1 port=$2 pid=$3 mode=$4; shift 4
-  echo "compare_echo: $mode loop against $name" >&2
-  if ! "$load_bin" --port "$port" --label "$name" --server-pid "$pid" --mode "$mode" \
-      "${common[@]}" "$@" >"$tmp/$name-$mode.json"; then
+  local name=$1 port=$2 pid=$3 mode=$4 round=$5; shift 5
+  echo "compare_echo: $mode loop against $name (round $round of $rounds)" >&2
+  if ! "${load_pin[@]}" "$load_bin" --port "$port" --label "$name" --server-pid "$pid" \
+      --mode "$mode" "${common[@]}" "$@" >"$tmp/$name-$mode-$round.json"; then
     echo "compare_echo: the $mode-loop run against $name failed" >&2
     exit 1
   fi
 }
+# run_phase MODE [ARGS...] — `rounds` runs per server; odd rounds ours first, even rounds node
+# first, so that neither server always runs first on a machine whose load drifts.
+run_phase() {
+  local mode=$1; shift
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 1 ]; then
+      run_load ours "$ours_port" "$ours_pid" "$mode" "$r" "$@"
+      run_load node "$node_port" "$node_pid" "$mode" "$r" "$@"
+    else
+      run_load node "$node_port" "$node_pid" "$mode" "$r" "$@"
+      run_load ours "$ours_port" "$ours_pid" "$mode" "$r" "$@"
+    fi
+  done
+}
+files() { seq "$rounds" | sed "s|.*|$tmp/$1-$2-&.json|" | paste -sd, -; }
 
-# Closed loop (maximum throughput), ours first; the open-loop runs then go in the other order so
-# that neither server always runs first on a machine whose load drifts.
-run_load ours "$ours_port" "$ours_pid" closed --inflight "$inflight"
-run_load node "$node_port" "$node_pid" closed --inflight "$inflight"
+run_phase closed --inflight "$inflight"
 if [ "$rate" = auto ]; then
-  rate=$("$node" -e '
-    const fs = require("fs");
-    const [a, b, f] = process.argv.slice(1);
-    const t = Math.min(JSON.parse(fs.readFileSync(a)).throughput_per_s, JSON.parse(fs.readFileSync(b)).throughput_per_s);
-    console.log(Math.max(1, Math.round(t * Number(f))));' "$tmp/ours-closed.json" "$tmp/node-closed.json" "$fraction")
+  rate=$("$node" "$here/echo_report.mjs" rate "$fraction" "$(files ours closed)" "$(files node closed)")
 fi
-run_load node "$node_port" "$node_pid" open --rate "$rate"
-run_load ours "$ours_port" "$ours_pid" open --rate "$rate"
+run_phase open --rate "$rate"
 
 # Metadata the runs cannot know: what each server is and how the machine looked.
 UNM_META_OURS="$ours_bin${ours_args[*]:+ ${ours_args[*]}} ($build_type build): Boost.Beast/Asio, one io_context run by 1 I/O thread (one strand)" \
-UNM_META_CONFIG="$connections $inflight $payload $duration $warmup $rate $threads $fraction" \
+UNM_META_CONFIG="$connections $inflight $payload $duration $warmup $rate $threads $fraction $rounds $pin" \
 "$node" -e '
   const fs = require("fs"), os = require("os"), path = require("path");
   const sio = require(path.join(process.argv[1], "node_modules/socket.io/package.json")).version;
   const ws = require(path.join(process.argv[1], "node_modules/ws/package.json")).version;
-  const [connections, inflight, payload, duration, warmup, rate, threads, fraction] =
+  const [connections, inflight, payload, duration, warmup, rate, threads, fraction, rounds, pin] =
     process.env.UNM_META_CONFIG.split(" ").map(Number);
   const meta = {
     host: { hostname: os.hostname(), cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? "",
             load_average_start: process.argv[3].split(" ").map(Number),
             load_average_end: os.loadavg().map((x) => Math.round(x * 100) / 100) },
     config: { connections, inflight, payload_bytes: payload, duration_s: duration, warmup_s: warmup,
-              rate_per_s: rate, rate_fraction: fraction, generator_threads: threads,
+              rate_per_s: rate, rate_fraction: fraction, generator_threads: threads, rounds,
+              pinned: pin === 1 ? "servers on CPU 1, generator on CPU 0" : "no",
               event: "message-with-ack", transport: "websocket" },
     servers: {
       ours: { description: process.env.UNM_META_OURS, io_threads: 1 },
@@ -209,6 +238,6 @@ UNM_META_CONFIG="$connections $inflight $payload $duration $warmup $rate $thread
   fs.writeFileSync(process.argv[2], JSON.stringify(meta));' "$root/interop" "$tmp/meta.json" "$load_start"
 
 "$node" "$here/echo_report.mjs" combine --out "$out" --meta "$tmp/meta.json" \
-  --ours-closed "$tmp/ours-closed.json" --node-closed "$tmp/node-closed.json" \
-  --ours-open "$tmp/ours-open.json" --node-open "$tmp/node-open.json"
+  --ours-closed "$(files ours closed)" --node-closed "$(files node closed)" \
+  --ours-open "$(files ours open)" --node-open "$(files node open)"
 echo "compare_echo: wrote $out" >&2

@@ -4,9 +4,14 @@
 // prints it as a table; or checks the shape of such a document.
 //
 //   node echo_report.mjs combine --out FILE --meta META.json \
-//        --ours-closed A.json --node-closed B.json --ours-open C.json --node-open D.json
+//        --ours-closed A1.json[,A2.json...] --node-closed B1.json[,...] \
+//        --ours-open C1.json[,...] --node-open D1.json[,...]
+//   node echo_report.mjs rate FRACTION OURS_CLOSED_FILES NODE_CLOSED_FILES
 //   node echo_report.mjs check FILE
 //
+// With several rounds per server and phase the report keeps the median run (closed loop: by
+// throughput; open loop: by p99) and lists every round; errors of any round make it invalid.
+// `rate` prints FRACTION x the smaller of the two servers' median closed-loop throughputs.
 // The schema is documented in docs/benchmarks.md ("Transport echo"). `check` exits 1 and lists
 // every problem when FILE does not have it.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +32,14 @@ function readJson(file) {
   }
 }
 
+// median returns the run with the median `key` (the lower middle for an even count).
+function median(runs, key) {
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+const readRuns = (list) => list.split(',').filter((f) => f).map(readJson);
+
 // bottleneck names what limited a closed-loop run: a single-threaded server at ~one full core is
 // saturated; a generator at ~its thread count of cores is the limit instead.
 function bottleneck(run) {
@@ -37,7 +50,9 @@ function bottleneck(run) {
   return 'unclear (neither process used a full core: CPU contention from other jobs?)';
 }
 
-function summarize(closed, open) {
+function summarize(closed, open, rounds) {
+  const perAck = (cpu) => (closed.acked > 0 ? (cpu * 1e6) / closed.acked : null);
+  const all = [...rounds.closed, ...rounds.open];
   return {
     throughput_per_s: closed.throughput_per_s,
     closed_p50_us: closed.latency_us.p50,
@@ -51,8 +66,14 @@ function summarize(closed, open) {
     server_threads: closed.server ? closed.server.threads : null,
     server_rss_kib: closed.server ? closed.server.rss_kib : null,
     generator_cpu_percent: closed.generator.cpu_percent,
+    // CPU time per acked round trip: independent of how much CPU other jobs left the process.
+    server_cpu_us_per_ack: closed.server ? perAck(closed.server.cpu_s) : null,
+    generator_cpu_us_per_ack: perAck(closed.generator.cpu_s),
+    closed_throughput_rounds: rounds.closed.map((r) => r.throughput_per_s),
+    open_p99_rounds_us: rounds.open.map((r) => r.latency_us.p99),
     bottleneck: bottleneck(closed),
-    errors: closed.errors.total + open.errors.total,
+    errors: all.reduce((n, r) => n + r.errors.total, 0),
+    open_acked_fraction_min: Math.min(...rounds.open.map((r) => (r.scheduled > 0 ? r.acked / r.scheduled : 0))),
   };
 }
 
@@ -67,18 +88,22 @@ function combine(args) {
   }
   const meta = readJson(opt.meta);
   const runs = {};
+  const rounds = {};
   for (const s of SERVERS) {
     runs[s] = {};
+    rounds[s] = {};
     for (const m of MODES) {
-      const r = readJson(opt[`${s}-${m}`]);
-      if (r.mode !== m) fail(`${opt[`${s}-${m}`]} is a ${r.mode}-loop run, expected ${m}`);
-      runs[s][m] = r;
+      const list = readRuns(opt[`${s}-${m}`]);
+      if (list.length === 0) fail(`no ${m}-loop run for ${s}`);
+      for (const r of list) if (r.mode !== m) fail(`a ${r.mode}-loop run was given as ${s}-${m}`);
+      rounds[s][m] = list;
+      runs[s][m] = m === 'closed' ? median(list, (r) => r.throughput_per_s) : median(list, (r) => r.latency_us.p99);
     }
   }
   const summary = {};
-  for (const s of SERVERS) summary[s] = summarize(runs[s].closed, runs[s].open);
+  for (const s of SERVERS) summary[s] = summarize(runs[s].closed, runs[s].open, rounds[s]);
   const valid = summary.ours.errors === 0 && summary.node.errors === 0 &&
-    summary.ours.open_acked_fraction >= 0.999 && summary.node.open_acked_fraction >= 0.999;
+    summary.ours.open_acked_fraction_min >= 0.999 && summary.node.open_acked_fraction_min >= 0.999;
   const throughputRatio = summary.ours.throughput_per_s / summary.node.throughput_per_s;
   const p99Ratio = summary.ours.open_p99_us / summary.node.open_p99_us;
   const more = summary.ours.throughput_per_s > summary.node.throughput_per_s;
@@ -91,6 +116,7 @@ function combine(args) {
     config: meta.config,
     servers: meta.servers,
     runs,
+    rounds,
     summary,
     verdict: {
       target: 'ours: more closed-loop throughput and lower open-loop p99 than the Node.js socket.io server',
@@ -114,7 +140,8 @@ function printTable(doc) {
   const load = (r) => r.load_average.before.map((x) => x.toFixed(2)).join(' ');
   console.log(`Transport echo — ${c.connections} WebSocket connections, "${c.event}" with a ${c.payload_bytes}-byte string, acked;`);
   console.log(`closed loop ${c.inflight} in flight per connection, open loop at ${n0(c.rate_per_s)}/s; ` +
-    `${c.warmup_s} s warm-up + ${c.duration_s} s measured per run; generator: ${c.generator_threads} thread(s)`);
+    `${c.warmup_s} s warm-up + ${c.duration_s} s measured per run, ${c.rounds} round(s) (median shown); ` +
+    `generator: ${c.generator_threads} thread(s); pinned: ${c.pinned}`);
   console.log(`ours: ${doc.servers.ours.description}`);
   console.log(`node: ${doc.servers.node.description}`);
   console.log('');
@@ -125,11 +152,15 @@ function printTable(doc) {
   row('closed: p50 / p99 us', (s) => `${n0(R[s].closed.latency_us.p50)} / ${n0(R[s].closed.latency_us.p99)}`);
   row('closed: server CPU %', (s) => n1(S[s].server_cpu_percent));
   row('closed: generator CPU %', (s) => n1(S[s].generator_cpu_percent));
+  row('closed: server CPU us/ack', (s) => n1(S[s].server_cpu_us_per_ack));
+  row('closed: generator CPU us/ack', (s) => n1(S[s].generator_cpu_us_per_ack));
+  row('closed: acks/s, every round', (s) => S[s].closed_throughput_rounds.map(n0).join(' '));
   row('closed: server threads / RSS', (s) => `${S[s].server_threads ?? '-'} / ${n0((S[s].server_rss_kib ?? 0) / 1024)} MiB`);
   row('closed: load avg (1 5 15)', (s) => load(R[s].closed));
   row('open: p50 / p99 us', (s) => `${n0(R[s].open.latency_us.p50)} / ${n0(R[s].open.latency_us.p99)}`);
   row('open: p99.9 / max us', (s) => `${n0(R[s].open.latency_us.p999)} / ${n0(R[s].open.latency_us.max)}`);
   row('open: acked / scheduled', (s) => `${R[s].open.acked} / ${R[s].open.scheduled}`);
+  row('open: p99 us, every round', (s) => S[s].open_p99_rounds_us.map(n0).join(' '));
   row('open: server CPU %', (s) => n1(R[s].open.server ? R[s].open.server.cpu_percent : null));
   row('open: load avg (1 5 15)', (s) => load(R[s].open));
   row('errors (both runs)', (s) => String(S[s].errors));
@@ -160,7 +191,7 @@ function check(file) {
   need('date', 'string');
   need('host.cpus', 'number');
   need('host.load_average_start', 'array');
-  for (const k of ['connections', 'inflight', 'payload_bytes', 'duration_s', 'warmup_s', 'rate_per_s', 'generator_threads']) need(`config.${k}`, 'number');
+  for (const k of ['connections', 'inflight', 'payload_bytes', 'duration_s', 'warmup_s', 'rate_per_s', 'generator_threads', 'rounds']) need(`config.${k}`, 'number');
   need('config.event', 'string');
   need('servers.ours.description', 'string');
   need('servers.ours.io_threads', 'number');
@@ -181,7 +212,11 @@ function check(file) {
         problems.push(`${p}.latency_us: percentiles out of order`);
       }
     }
-    for (const k of ['throughput_per_s', 'closed_p99_us', 'open_p99_us', 'errors']) need(`summary.${s}.${k}`, 'number');
+    for (const k of ['throughput_per_s', 'closed_p99_us', 'open_p99_us', 'errors', 'server_cpu_us_per_ack', 'generator_cpu_us_per_ack']) need(`summary.${s}.${k}`, 'number');
+    for (const m of MODES) {
+      need(`rounds.${s}.${m}`, 'array');
+      if ((at(doc, `rounds.${s}.${m}`) ?? []).length !== at(doc, 'config.rounds')) problems.push(`rounds.${s}.${m}: expected config.rounds runs`);
+    }
     need(`summary.${s}.bottleneck`, 'string');
   }
   for (const k of ['more_throughput', 'lower_p99', 'valid', 'met']) need(`verdict.${k}`, 'boolean');
@@ -193,7 +228,15 @@ function check(file) {
   console.log(`echo_report check: ${file} has the transport-echo shape (verdict ${doc.verdict.met ? 'met' : 'not met'}, valid=${doc.verdict.valid})`);
 }
 
+function rate(fraction, oursFiles, nodeFiles) {
+  const f = Number(fraction);
+  if (!(f > 0)) fail('rate: FRACTION must be > 0');
+  const t = [oursFiles, nodeFiles].map((l) => median(readRuns(l), (r) => r.throughput_per_s).throughput_per_s);
+  console.log(Math.max(1, Math.round(Math.min(...t) * f)));
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === 'combine') combine(rest);
+else if (cmd === 'rate' && rest.length === 3) rate(...rest);
 else if (cmd === 'check' && rest.length === 1) check(rest[0]);
-else fail('usage: echo_report.mjs combine --out FILE --meta META --ours-closed A --node-closed B --ours-open C --node-open D | check FILE');
+else fail('usage: echo_report.mjs combine --out FILE --meta META --ours-closed A[,...] --node-closed B[,...] --ours-open C[,...] --node-open D[,...] | rate FRACTION A[,...] B[,...] | check FILE');

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out="$1/bench-results/echo-smoke.json"
 rm -f "$out"
 "$here/compare_echo.sh" "$1" --no-build --duration 0.3 --warmup 0.1 --connections 4 \
-  --inflight 2 --payload 16 --out "$out"
+  --inflight 2 --payload 16 --rounds 1 --out "$out"
 node="${UNM_NODE:-node}"
 [ -x "$node" ] || node=node
 exec "$node" "$here/echo_report.mjs" check "$out"
