@@ -81,13 +81,14 @@ ChatServer::Reply ChatServer::handle_challenge_response(ConnId conn, Session& s,
   // EV-AUTH-013: logged in; the count resets.
   s.state = State::logged_in;
   s.failures = 0;
-  online_[s.user].insert(conn);
+  if (online_[s.user].insert(conn).second) journal_.online_added.emplace_back(s.user, conn);
   // (b) presence: everyone else learns that the user is here, unless it looks offline.
   if (auto u = store_.user_by_id(s.user); u && u->status != "offline") {
     notify_everyone(protocol::notification::kProfile, user_json(*u, u->status, false), conn);
   }
   // (c) pending X3DH objects after the grace period (EV-DM-014/015).
-  x3dh_deliveries_.emplace(clock_.now() + options_.x3dh_delay, s.user);
+  journal_.x3dh_added.push_back(
+      x3dh_deliveries_.emplace(clock_.now() + options_.x3dh_delay, s.user));
   return std::string("true");
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
+
 namespace unm::server {
 
 namespace {
@@ -11,14 +13,17 @@ constexpr Micros kMaxSleep = 1'000'000;
 }  // namespace
 
 ChatApp::ChatApp(transport::SocketIoServer& sio, Store& store, Clock& clock, crypto::Random& rng,
-                 ServerOptions options, Logger& log)
+                 ServerOptions options, Logger& log, std::size_t max_batch)
     : sio_(sio),
       clock_(clock),
       log_(log),
       server_(store, clock, *this, rng, options),
-      timer_(sio.executor()) {}
+      timer_(sio.executor()),
+      max_batch_(std::max<std::size_t>(1, max_batch)) {}
 
-ChatApp::~ChatApp() = default;
+ChatApp::~ChatApp() {
+  *alive_ = false;
+}
 
 void ChatApp::start() {
   server_.run_due();
@@ -26,6 +31,7 @@ void ChatApp::start() {
 }
 
 void ChatApp::stop() {
+  drain_now();
   stopped_ = true;
   timer_.cancel();
 }
@@ -46,12 +52,57 @@ void ChatApp::on_event(transport::ConnectionId conn, const std::string&, const s
     log_.log(LogLevel::debug, "event", {{"conn", std::to_string(conn)}, {"event", event}});
   }
   // EV-TRN-008: any attachment makes it a BINARY_EVENT, which no event of the protocol takes.
-  server_.on_event(conn, event, args, ack_id, !attachments.empty());
+  if (queue_.empty()) wait_from_ = std::chrono::steady_clock::now();
+  queue_.push_back(
+      ChatServer::Incoming{conn, event, std::move(args), ack_id, !attachments.empty()});
+  schedule_drain();
+}
+
+void ChatApp::schedule_drain() {
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  boost::asio::post(sio_.executor(), [this, alive = alive_] {
+    if (*alive) drain();
+  });
+}
+
+void ChatApp::drain() {
+  drain_posted_ = false;
+  if (queue_.empty()) return;
+  const bool grew = queue_.size() > seen_;
+  if (grew && queue_.size() < max_batch_ &&
+      std::chrono::steady_clock::now() - wait_from_ < kMaxWait) {
+    // More requests came during the last round: give the reads still queued a round too.
+    seen_ = queue_.size();
+    schedule_drain();
+    return;
+  }
+  run_batch(std::min(queue_.size(), max_batch_));
+  if (!queue_.empty()) {
+    wait_from_ = std::chrono::steady_clock::now();
+    schedule_drain();
+  }
+}
+
+void ChatApp::drain_now() {
+  while (!queue_.empty()) run_batch(std::min(queue_.size(), max_batch_));
+}
+
+void ChatApp::run_batch(std::size_t n) {
+  batch_.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    batch_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  seen_ = 0;
+  server_.on_batch(batch_);
+  batch_.clear();
   arm();
 }
 
 void ChatApp::on_disconnect(transport::ConnectionId conn, const std::string&,
                             std::string_view reason) {
+  drain_now();  // the connection's queued requests come first (EV-TRN-023)
   server_.on_disconnect(conn);
   log_.log(LogLevel::debug, "disconnect",
            {{"conn", std::to_string(conn)}, {"reason", std::string(reason)}});
@@ -83,6 +134,7 @@ void ChatApp::arm() {
 void ChatApp::on_timer() {
   armed_for_.reset();
   if (stopped_) return;
+  drain_now();
   server_.run_due();
   arm();
 }

@@ -9,6 +9,11 @@ using protocol::fail;
 using protocol::Failure;
 using protocol::Reason;
 
+namespace {
+// kCacheMax bounds each read cache (entries); a full cache starts over.
+constexpr std::size_t kCacheMax = 65'536;
+}  // namespace
+
 ChatServer::ChatServer(Store& store, Clock& clock, Outbox& outbox, crypto::Random& rng,
                        ServerOptions options)
     : store_(store), clock_(clock), outbox_(outbox), rng_(rng), options_(options) {}
@@ -49,42 +54,109 @@ void ChatServer::reset_request_state() {
 
 void ChatServer::on_event(ConnId conn, std::string_view name, const rapidjson::Value& args,
                           std::optional<std::uint64_t> ack_id, bool binary) {
-  auto [it, inserted] = sessions_.try_emplace(conn);
-  Session& s = it->second;
+  const View v{conn, name, &args, ack_id, binary};
+  run_batch(std::span<const View>(&v, 1));
+}
+
+void ChatServer::on_batch(std::span<const Incoming> batch) {
+  std::vector<View> views;
+  views.reserve(batch.size());
+  for (const auto& in : batch)
+    views.push_back(View{in.conn, in.name, &in.args, in.ack_id, in.binary});
+  run_batch(views);
+}
+
+void ChatServer::run_batch(std::span<const View> batch) {
+  if (batch.empty()) return;
+  journal_ = Journal{};
+  out_.clear();
+  out_texts_.clear();
+  // One transaction for the whole batch: one fsync makes every request of it durable.
+  bool committed = store_.begin();
+  if (committed) {
+    for (const auto& v : batch) handle_in_batch(v);
+    committed = store_.commit();
+  }
+  if (!committed) {
+    // Nothing of the batch is durable, so nothing of it may be visible: undo its in-memory
+    // effects and answer every request R-INTERNAL (EV-TRN-010), notifying nobody.
+    undo_batch();
+    drop_caches();
+    out_.clear();
+    out_texts_.clear();
+    for (const auto& v : batch) finish(v.conn, v.ack_id, Unexpected{fail(Reason::internal)});
+  }
+  journal_ = Journal{};
+  send_out();  // acks and notifications in request order, only now that they are durable
+  run_due();   // e.g. an X3DH delivery with zero delay, due right after a login's ack
+}
+
+void ChatServer::handle_in_batch(const View& v) {
+  auto found = sessions_.find(v.conn);
+  journal_.sessions.try_emplace(
+      v.conn, found == sessions_.end() ? std::nullopt : std::optional<Session>(found->second));
+  Session& s =
+      found == sessions_.end() ? sessions_.try_emplace(v.conn).first->second : found->second;
+  const rapidjson::Value& args = *v.args;
   reset_request_state();
   Reply reply = Unexpected{fail(Reason::internal)};
-  const auto ev = protocol::parse_event(name);
-  const bool one_object = !binary && args.IsArray() && args.Size() == 1 && args[0].IsObject();
+  const auto ev = protocol::parse_event(v.name);
+  const bool one_object = !v.binary && args.IsArray() && args.Size() == 1 && args[0].IsObject();
   if (!ev) {
     reply = Unexpected{fail(Reason::unknown)};  // EV-TRN-021: no state change
-  } else if (*ev == Event::login) {
-    reply = handle_login(conn, s, args, binary);
-  } else if (*ev == Event::login_challenge_response) {
-    reply = handle_challenge_response(conn, s, args, binary);
+  } else if (*ev == Event::login || *ev == Event::login_challenge_response) {
+    // In-memory session transitions: they only read the store, and their failures must keep
+    // their session effects (the failure count, §2.6), so their scope is always discarded.
+    if (store_.savepoint()) {
+      reply = *ev == Event::login ? handle_login(v.conn, s, args, v.binary)
+                                  : handle_challenge_response(v.conn, s, args, v.binary);
+      store_.rollback_savepoint();
+    }
   } else if (protocol::requires_login(*ev) && s.state != State::logged_in) {
     reply = Unexpected{fail(Reason::notlogged)};  // EV-TRN-022: before payload validation
   } else if (!one_object) {
     reply = Unexpected{fail(Reason::format)};  // EV-TRN-008
-  } else if (!store_.begin()) {
-    reply = Unexpected{fail(Reason::internal)};
-  } else {
-    Request req{conn, s, args[0]};
+  } else if (store_.savepoint()) {
+    Request req{v.conn, s, args[0]};
     reply = dispatch(*ev, req);
-    // EV-TRN-010: a failed request changes nothing; a successful one is committed (durable)
-    // before its ack is sent.
+    // EV-TRN-010: a failed request changes nothing; a successful one becomes durable with the
+    // batch's commit, before its ack is sent.
     if (!reply) {
-      store_.rollback();
+      store_.rollback_savepoint();
       reset_request_state();
-    } else if (!store_.commit()) {
+      drop_caches();
+    } else if (!store_.release_savepoint()) {
       reply = Unexpected{fail(Reason::internal)};
       reset_request_state();
+      drop_caches();
     }
   }
+  if (!post_commit_.empty() && !journal_.calls) journal_.calls = calls_;
   for (auto& fn : post_commit_) fn();
   post_commit_.clear();
-  finish(conn, ack_id, reply);
-  flush_notes();
-  run_due();  // e.g. an X3DH delivery with zero delay, due right after this ack
+  finish(v.conn, v.ack_id, reply);
+  resolve_notes();  // recipients as logged in now, between this request and the next
+}
+
+void ChatServer::undo_batch() {
+  for (auto it = journal_.x3dh_added.rbegin(); it != journal_.x3dh_added.rend(); ++it) {
+    x3dh_deliveries_.erase(*it);
+  }
+  for (const auto& [user, conn] : journal_.online_added) {
+    auto it = online_.find(user);
+    if (it == online_.end()) continue;
+    it->second.erase(conn);
+    if (it->second.empty()) online_.erase(it);
+  }
+  if (journal_.calls) calls_ = std::move(*journal_.calls);
+  for (auto& [conn, before] : journal_.sessions) {
+    if (before) {
+      sessions_[conn] = std::move(*before);
+    } else {
+      sessions_.erase(conn);
+    }
+  }
+  journal_ = Journal{};
 }
 
 ChatServer::Reply ChatServer::dispatch(Event ev, Request& req) {
@@ -160,12 +232,10 @@ ChatServer::Reply ChatServer::dispatch(Event ev, Request& req) {
 
 void ChatServer::finish(ConnId conn, std::optional<std::uint64_t> ack_id, const Reply& reply) {
   if (!ack_id) return;  // EV-TRN-007: processed, but no ack
-  if (reply) {
-    outbox_.ack(conn, *ack_id, protocol::result_json(true, *reply));
-  } else {
-    outbox_.ack(conn, *ack_id,
-                protocol::result_json(false, protocol::json_string(reply.error().text)));
-  }
+  out_texts_.push_back(
+      reply ? protocol::result_json(true, *reply)
+            : protocol::result_json(false, protocol::json_string(reply.error().text)));
+  out_.push_back(Output{conn, ack_id, {}, out_texts_.size() - 1});
 }
 
 void ChatServer::notify(std::vector<UserId> users, std::string_view name, std::string payload,
@@ -178,13 +248,14 @@ void ChatServer::notify_everyone(std::string_view name, std::string payload,
   notes_.push_back(Note{{}, true, exclude, name, std::move(payload)});
 }
 
-void ChatServer::flush_notes() {
-  // Recipients are resolved now, when the notification is emitted (§0 "members' connections");
+void ChatServer::resolve_notes() {
+  // Recipients are resolved now, when the notification is produced (§0 "members' connections");
   // only logged-in connections ever receive one (EV-TRN-025).
   auto notes = std::move(notes_);
   notes_.clear();
-  for (const auto& n : notes) {
-    std::vector<ConnId> targets;
+  std::vector<ConnId> targets;
+  for (auto& n : notes) {
+    targets.clear();
     if (n.everyone) {
       for (const auto& [user, conns] : online_)
         targets.insert(targets.end(), conns.begin(), conns.end());
@@ -197,11 +268,30 @@ void ChatServer::flush_notes() {
     }
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-    for (ConnId c : targets) {
-      if (n.exclude && *n.exclude == c) continue;
-      outbox_.emit(c, n.name, n.payload);
+    if (n.exclude) std::erase(targets, *n.exclude);
+    if (targets.empty()) continue;
+    out_texts_.push_back(std::move(n.payload));
+    for (ConnId c : targets) out_.push_back(Output{c, std::nullopt, n.name, out_texts_.size() - 1});
+  }
+}
+
+void ChatServer::send_out() {
+  auto out = std::move(out_);
+  auto texts = std::move(out_texts_);
+  out_.clear();
+  out_texts_.clear();
+  for (const auto& o : out) {
+    if (o.ack_id) {
+      outbox_.ack(o.conn, *o.ack_id, texts[o.text]);
+    } else {
+      outbox_.emit(o.conn, o.name, texts[o.text]);
     }
   }
+}
+
+void ChatServer::flush_notes() {
+  resolve_notes();
+  send_out();
 }
 
 std::string ChatServer::reported_status(const protocol::User& u) {
@@ -240,11 +330,32 @@ bool ChatServer::friends(UserId a, UserId b) {
 }
 
 Expected<DmRecord, Failure> ChatServer::access_dm(std::int64_t id, UserId caller) {
-  auto d = store_.dm(id);
-  if (!d || std::find(d->member_ids.begin(), d->member_ids.end(), caller) == d->member_ids.end()) {
+  auto cached = dm_cache_.find(id);
+  if (cached == dm_cache_.end()) {
+    auto d = store_.dm(id);
+    if (!d) return Unexpected{fail(Reason::dmaccess)};
+    if (dm_cache_.size() >= kCacheMax) dm_cache_.clear();
+    cached = dm_cache_.emplace(id, std::move(*d)).first;
+  }
+  const DmRecord& d = cached->second;
+  if (std::find(d.member_ids.begin(), d.member_ids.end(), caller) == d.member_ids.end()) {
     return Unexpected{fail(Reason::dmaccess)};
   }
-  return std::move(*d);
+  return d;
+}
+
+std::optional<std::string> ChatServer::public_key_of(UserId id) {
+  if (auto it = key_cache_.find(id); it != key_cache_.end()) return it->second;
+  auto u = store_.user_by_id(id);
+  if (!u) return std::nullopt;
+  if (key_cache_.size() >= kCacheMax) key_cache_.clear();
+  key_cache_.emplace(id, u->public_key);
+  return std::move(u->public_key);
+}
+
+void ChatServer::drop_caches() {
+  key_cache_.clear();
+  dm_cache_.clear();
 }
 
 }  // namespace unm::server

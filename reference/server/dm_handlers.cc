@@ -153,6 +153,7 @@ ChatServer::Reply ChatServer::handle_set_dm(Request& req) {
   auto d = access_dm(*id, req.session.user);  // EV-DM-024
   if (!d) return Unexpected{d.error()};
   store_.set_dm_name(*id, name);
+  forget_dm(*id);
   d->name = name;
   notify(d->member_ids, protocol::notification::kDm, dm_json(*d));
   return std::string("true");
@@ -167,6 +168,7 @@ ChatServer::Reply ChatServer::handle_leave_dm(Request& req) {
   if (!d) return Unexpected{d.error()};
   // EV-DM-027: leave, cancel own scheduled messages, leave the call — in one change.
   store_.remove_member(*id, caller);
+  forget_dm(*id);
   store_.delete_scheduled_of(*id, caller);
   const auto pos = std::find(d->member_ids.begin(), d->member_ids.end(), caller);
   d->member_names.erase(d->member_names.begin() + (pos - d->member_ids.begin()));

@@ -47,9 +47,9 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   if (d->member_ids.size() == 2 && !friends(d->member_ids[0], d->member_ids[1])) {
     return Unexpected{fail(Reason::notfriends)};  // EV-MSG-003
   }
-  auto me = store_.user_by_id(caller);
-  if (!me) return Unexpected{fail(Reason::internal)};
-  if (auto ok = protocol::verify_signature(me->public_key, *message, *signature); !ok) {
+  const auto key = public_key_of(caller);
+  if (!key) return Unexpected{fail(Reason::internal)};
+  if (auto ok = protocol::verify_signature(*key, *message, *signature); !ok) {
     return Unexpected{ok.error()};  // EV-MSG-004
   }
   const Micros now = clock_.now();
@@ -166,9 +166,9 @@ ChatServer::Reply ChatServer::handle_set_message(Request& req) {
     if (m->sender != req.session.username) {
       return Unexpected{fail(Reason::state, "You cannot edit that message.")};
     }
-    auto me = store_.user_by_id(req.session.user);
-    if (!me) return Unexpected{fail(Reason::internal)};
-    if (auto ok = protocol::verify_signature(me->public_key, message, signature); !ok) {
+    const auto key = public_key_of(req.session.user);
+    if (!key) return Unexpected{fail(Reason::internal)};
+    if (auto ok = protocol::verify_signature(*key, message, signature); !ok) {
       return Unexpected{ok.error()};
     }
     store_.update_message_text(*id, message, signature);
@@ -211,9 +211,9 @@ ChatServer::Reply ChatServer::handle_add_reaction(Request& req) {
   if (!m || !store_.is_member(m->dm_id, req.session.user)) {
     return Unexpected{fail(Reason::msgaccess)};
   }
-  auto me = store_.user_by_id(req.session.user);
-  if (!me) return Unexpected{fail(Reason::internal)};
-  if (auto ok = protocol::verify_signature(me->public_key, *reaction, *signature); !ok) {
+  const auto key = public_key_of(req.session.user);
+  if (!key) return Unexpected{fail(Reason::internal)};
+  if (auto ok = protocol::verify_signature(*key, *reaction, *signature); !ok) {
     return Unexpected{ok.error()};
   }
   const ReactionId rid = store_.insert_reaction(*id, req.session.user, *reaction, *signature);

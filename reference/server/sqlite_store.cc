@@ -289,6 +289,7 @@ void SqliteStore::note_error() {
 
 bool SqliteStore::begin() {
   failed_ = false;
+  in_savepoint_ = false;
   // IMMEDIATE takes the write lock at once: a second process on the same file waits at begin
   // instead of failing half-way.
   in_tx_ = exec("BEGIN IMMEDIATE");
@@ -297,8 +298,10 @@ bool SqliteStore::begin() {
 
 bool SqliteStore::commit() {
   if (!in_tx_) return false;
+  const bool alive = tx_alive();
   in_tx_ = false;
-  if (failed_ || !exec("COMMIT")) {
+  in_savepoint_ = false;
+  if (failed_ || !alive || !exec("COMMIT")) {
     exec("ROLLBACK");
     failed_ = false;
     return false;
@@ -309,7 +312,47 @@ bool SqliteStore::commit() {
 void SqliteStore::rollback() {
   if (in_tx_) exec("ROLLBACK");
   in_tx_ = false;
+  in_savepoint_ = false;
   failed_ = false;
+}
+
+bool SqliteStore::tx_alive() {
+  return in_tx_ && sqlite3_get_autocommit(db_.get()) == 0;
+}
+
+bool SqliteStore::savepoint() {
+  // Outside a live transaction SAVEPOINT would start a new one in autocommit mode, whose writes
+  // would escape the batch's commit: refuse instead.
+  if (!tx_alive() || in_savepoint_ || failed_) return false;
+  in_savepoint_ = exec("SAVEPOINT request");
+  if (!in_savepoint_) failed_ = true;
+  return in_savepoint_;
+}
+
+bool SqliteStore::release_savepoint() {
+  if (!in_savepoint_) return false;
+  if (failed_) {
+    rollback_savepoint();
+    return false;
+  }
+  in_savepoint_ = false;
+  if (!exec("RELEASE request")) {
+    failed_ = true;  // the transaction is in an unknown state: let its commit fail
+    return false;
+  }
+  return true;
+}
+
+void SqliteStore::rollback_savepoint() {
+  if (!in_savepoint_) return;
+  in_savepoint_ = false;
+  // ROLLBACK TO keeps the savepoint open; RELEASE then removes it. If SQLite already rolled the
+  // whole transaction back, both fail and tx_alive() makes the commit fail.
+  if (tx_alive() && exec("ROLLBACK TO request") && exec("RELEASE request")) {
+    failed_ = false;
+  } else {
+    failed_ = true;
+  }
 }
 
 // ---- users -------------------------------------------------------------------------------

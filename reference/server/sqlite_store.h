@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   bool begin() override;
   bool commit() override;
   void rollback() override;
+  bool savepoint() override;
+  bool release_savepoint() override;
+  void rollback_savepoint() override;
 
   std::optional<protocol::User> user_by_name(std::string_view username) override;
   std::optional<protocol::User> user_by_id(UserId id) override;
@@ -99,6 +102,10 @@ class SqliteStore final : public Store {
   bool migrate();
   sqlite3_stmt* prepare(const char* sql);
   void note_error();
+  // tx_alive reports whether the transaction begun by begin() is still open: SQLite rolls the
+  // whole transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR, …), and
+  // later statements must then not run in autocommit mode.
+  bool tx_alive();
   std::vector<protocol::Message> messages_where(const char* sql, DmId dm, Micros before,
                                                 std::int64_t limit);
   void load_reactions(protocol::Message& m);
@@ -115,6 +122,7 @@ class SqliteStore final : public Store {
   // Cached prepared statements keyed by their SQL text's address (every SQL text is a literal).
   std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> stmts_;
   bool in_tx_ = false;
+  bool in_savepoint_ = false;
   bool failed_ = false;
 };
 

@@ -71,6 +71,50 @@ TEST(SqliteStore, AFailingStatementRollsBackTheWholeTransaction) {
   EXPECT_FALSE(st.user_by_name("bob"));
 }
 
+// Group commit (store.h): a failing statement inside a savepoint rolls back that savepoint only;
+// the transaction goes on and commits the other savepoints (EV-TRN-010 per request).
+TEST(SqliteStore, AFailingSavepointRollsBackAloneAndTheOthersCommit) {
+  auto s = SqliteStore::open(":memory:", Synchronous::normal);
+  ASSERT_TRUE(s);
+  auto& st = **s;
+  ASSERT_TRUE(st.begin());
+  ASSERT_TRUE(st.savepoint());
+  st.insert_user(user("alice"));
+  EXPECT_TRUE(st.release_savepoint());
+  ASSERT_TRUE(st.savepoint());
+  st.insert_user(user("bob"));
+  st.insert_user(user("alice"));  // UNIQUE violation: this savepoint fails
+  EXPECT_FALSE(st.release_savepoint());
+  ASSERT_TRUE(st.savepoint());
+  st.insert_user(user("carol"));
+  st.rollback_savepoint();  // discarded on purpose
+  ASSERT_TRUE(st.savepoint());
+  st.insert_user(user("dave"));
+  EXPECT_TRUE(st.release_savepoint());
+  ASSERT_TRUE(st.commit());
+  EXPECT_TRUE(st.user_by_name("alice"));
+  EXPECT_FALSE(st.user_by_name("bob"));
+  EXPECT_FALSE(st.user_by_name("carol"));
+  EXPECT_TRUE(st.user_by_name("dave"));
+}
+
+// A savepoint outside a transaction would run in autocommit mode, escaping the batch's commit.
+TEST(SqliteStore, SavepointsNeedAnOpenTransaction) {
+  auto s = SqliteStore::open(":memory:", Synchronous::normal);
+  ASSERT_TRUE(s);
+  auto& st = **s;
+  EXPECT_FALSE(st.savepoint());
+  EXPECT_FALSE(st.release_savepoint());
+  ASSERT_TRUE(st.begin());
+  ASSERT_TRUE(st.savepoint());
+  EXPECT_FALSE(st.savepoint());  // not nested: one per request
+  st.insert_user(user("alice"));
+  EXPECT_TRUE(st.release_savepoint());
+  st.rollback();
+  EXPECT_FALSE(st.savepoint());
+  EXPECT_FALSE(st.user_by_name("alice"));  // released, but the transaction rolled back
+}
+
 TEST(SqliteStore, MessageIdsAreNeverReused) {  // EV-OBJ-002
   auto s = SqliteStore::open(":memory:", Synchronous::normal);
   ASSERT_TRUE(s);

@@ -2,10 +2,12 @@
 // second backend (e.g. PostgreSQL) can be added without touching them. The store knows nothing
 // of the wire form: it holds plain records (reference/protocol/objects.h) and times in µs.
 //
-// Transactions: the server opens one transaction per event (begin … commit). Data methods do not
-// return errors one by one: a failing statement marks the transaction failed, reads then return
-// empty results, and commit() reports false after rolling back — so a fault can never leave a
-// half-applied change (EV-TRN-010); the handler's answer is then R-INTERNAL.
+// Transactions: the server runs a batch of requests in one transaction (begin … commit, group
+// commit) with a savepoint per request (savepoint … release_savepoint / rollback_savepoint), so
+// that one failing request rolls back alone. Data methods do not return errors one by one: a
+// failing statement marks the current scope failed, reads then return empty results, and
+// release_savepoint() / commit() report false after rolling that scope back — so a fault can
+// never leave a half-applied change (EV-TRN-010); the request's answer is then R-INTERNAL.
 #pragma once
 
 #include <cstdint>
@@ -85,6 +87,14 @@ class Store {
   virtual bool commit() = 0;
   // rollback discards the transaction.
   virtual void rollback() = 0;
+  // savepoint opens a nested scope inside the transaction (one per request of a batch); false if
+  // the backend failed or the transaction is gone (nothing may be written then).
+  virtual bool savepoint() = 0;
+  // release_savepoint closes the scope keeping its changes (they become durable with the
+  // transaction's commit); false, after rolling the scope back, if a statement in it failed.
+  virtual bool release_savepoint() = 0;
+  // rollback_savepoint discards the scope's changes; the transaction goes on.
+  virtual void rollback_savepoint() = 0;
 
   // Users.
   virtual std::optional<protocol::User> user_by_name(std::string_view username) = 0;

@@ -43,6 +43,8 @@ The reference server of the Unmanageable chat protocol (Socket.IO v5 / Engine.IO
   --tls-cert FILE        PEM certificate; with --tls-key the server speaks only https/wss
   --tls-key FILE         PEM private key
   --log-level LEVEL      debug, info (default), warn or error; logs go to stderr
+  --batch N              group commit: at most N queued requests share one transaction and
+                         one fsync (default 256; 1 = one transaction per request)
   --x3dh-delay-ms MS     grace period before pending X3DH notifications after login (default
                          5000, 0 allowed, at most 10000)
   --ping-interval MS     Engine.IO ping interval (default 25000)
@@ -63,6 +65,7 @@ struct Config {
   unm::server::Synchronous sync = unm::server::Synchronous::full;
   LogLevel level = LogLevel::info;
   std::int64_t x3dh_delay_ms = 5000;
+  std::size_t batch = unm::server::ChatApp::kMaxBatch;
   bool echo = false;
   bool help = false;
 };
@@ -93,9 +96,9 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       continue;
     }
     static constexpr std::string_view kValueFlags[] = {
-        "--listen",       "--db",          "--synchronous",    "--tls-cert",
-        "--tls-key",      "--log-level",   "--x3dh-delay-ms",  "--ping-interval",
-        "--ping-timeout", "--max-payload", "--connect-timeout"};
+        "--listen",       "--db",          "--synchronous",     "--tls-cert",
+        "--tls-key",      "--log-level",   "--x3dh-delay-ms",   "--ping-interval",
+        "--ping-timeout", "--max-payload", "--connect-timeout", "--batch"};
     if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
       return "unknown option " + std::string(flag);
     }
@@ -154,6 +157,10 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       if (auto e = ms(c.transport.ping_timeout)) return e;
     } else if (flag == "--connect-timeout") {
       if (auto e = ms(c.transport.connect_timeout)) return e;
+    } else if (flag == "--batch") {
+      const auto n = number<std::size_t>(value);
+      if (!n || *n == 0 || *n > 100'000) return "bad --batch (1 … 100000)";
+      c.batch = *n;
     } else if (flag == "--max-payload") {
       const auto n = number<std::size_t>(value);
       if (!n || *n == 0) return "bad --max-payload";
@@ -186,7 +193,7 @@ int run_chat(const Config& c, unm::server::Logger& log) {
   unm::server::SystemClock clock;
   unm::server::ServerOptions opts;
   opts.x3dh_delay = c.x3dh_delay_ms * 1000;
-  unm::server::ChatApp app(sio, **store, clock, unm::crypto::system_random(), opts, log);
+  unm::server::ChatApp app(sio, **store, clock, unm::crypto::system_random(), opts, log, c.batch);
   sio.add_namespace("/", app);
   const auto port = sio.listen();
   if (!port) {
@@ -201,7 +208,8 @@ int run_chat(const Config& c, unm::server::Logger& log) {
   log.log(LogLevel::info, "started",
           {{"listen", host + ":" + std::to_string(*port)},
            {"db", c.db},
-           {"synchronous", c.sync == unm::server::Synchronous::full ? "full" : "normal"}});
+           {"synchronous", c.sync == unm::server::Synchronous::full ? "full" : "normal"},
+           {"batch", std::to_string(c.batch)}});
   boost::asio::post(sio.executor(), [&] { app.start(); });
   unm::transport::SignalShutdown signals(ioc, [&](int sig) {
     log.log(LogLevel::info, "shutting down", {{"signal", std::to_string(sig)}});
