@@ -162,13 +162,20 @@ start_server() {
   exit 1
 }
 
+# Each server and the generator run in a session of their own (setsid): with the kernel's
+# autogroup scheduling, CPU time is shared between sessions first, so otherwise the generator and
+# the server would split one session's share between them on a busy machine.
 server_pin=()
 load_pin=()
+if command -v setsid >/dev/null; then
+  server_pin=(setsid)
+  load_pin=(setsid)
+fi
 if [ "$pin" = 1 ]; then
   command -v taskset >/dev/null || { echo "compare_echo: --pin needs taskset" >&2; exit 1; }
   [ "$(nproc)" -ge 2 ] || { echo "compare_echo: --pin needs 2 CPUs" >&2; exit 1; }
-  server_pin=(taskset -c 1)
-  load_pin=(taskset -c 0)
+  server_pin+=(taskset -c 1)
+  load_pin+=(taskset -c 0)
 fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -77,6 +77,11 @@ function summarize(closed, open, rounds) {
   };
 }
 
+function cpuPerAckRatio(summary) {
+  const a = summary.ours.server_cpu_us_per_ack, b = summary.node.server_cpu_us_per_ack;
+  return a !== null && b !== null && b > 0 ? a / b : null;
+}
+
 function combine(args) {
   const opt = {};
   for (let i = 0; i < args.length; i += 2) {
@@ -122,9 +127,15 @@ function combine(args) {
       target: 'ours: more closed-loop throughput and lower open-loop p99 than the Node.js socket.io server',
       throughput_ratio: Number.isFinite(throughputRatio) ? throughputRatio : null,
       p99_ratio: Number.isFinite(p99Ratio) ? p99Ratio : null,
+      // Server CPU time per acked round trip, ours / node: what the throughput ratio would tend
+      // to on a machine where both servers get a whole core (below 1: ours is cheaper).
+      cpu_per_ack_ratio: cpuPerAckRatio(summary),
       more_throughput: more,
       lower_p99: lower,
       valid,
+      // Conclusive only when both closed-loop runs were limited by the server itself (a full
+      // core busy): on a contended machine the throughputs measure CPU shares, not servers.
+      conclusive: valid && summary.ours.bottleneck === 'server' && summary.node.bottleneck === 'server',
       met: valid && more && lower,
     },
   };
@@ -170,9 +181,14 @@ function printTable(doc) {
   const v = doc.verdict;
   console.log('');
   console.log(`throughput ours/node: ${v.throughput_ratio === null ? '-' : v.throughput_ratio.toFixed(2)}x; ` +
-    `open-loop p99 ours/node: ${v.p99_ratio === null ? '-' : v.p99_ratio.toFixed(2)}x`);
+    `open-loop p99 ours/node: ${v.p99_ratio === null ? '-' : v.p99_ratio.toFixed(2)}x; ` +
+    `server CPU per ack ours/node: ${v.cpu_per_ack_ratio === null ? '-' : v.cpu_per_ack_ratio.toFixed(2)}x`);
   console.log(`verdict: ${v.met ? 'MET' : 'NOT MET'} (${v.target})` +
     (v.valid ? '' : ' — run INVALID: errors or unanswered emits, see runs.*.errors'));
+  if (v.valid && !v.conclusive) {
+    console.log('INCONCLUSIVE: a server did not use a full core in the closed loop (CPU taken by other ' +
+      'jobs: see the load averages); rerun on a quiet machine. The CPU-per-ack ratio does not depend on it.');
+  }
 }
 
 // check validates the document's shape (types and presence), not its figures.
@@ -219,7 +235,7 @@ function check(file) {
     }
     need(`summary.${s}.bottleneck`, 'string');
   }
-  for (const k of ['more_throughput', 'lower_p99', 'valid', 'met']) need(`verdict.${k}`, 'boolean');
+  for (const k of ['more_throughput', 'lower_p99', 'valid', 'conclusive', 'met']) need(`verdict.${k}`, 'boolean');
   need('verdict.target', 'string');
   if (problems.length) {
     for (const p of problems) process.stderr.write(`echo_report check: ${p}\n`);
