@@ -91,12 +91,13 @@ std::string server_exe() {
 // line; the destructor stops it.
 class ServerProcess {
  public:
-  explicit ServerProcess(const fs::path& db) {
+  explicit ServerProcess(const fs::path& db, const std::vector<std::string>& extra = {}) {
     int fds[2];
     if (pipe(fds) != 0) return;
-    pid_ = spawn({server_exe(), "--listen", "127.0.0.1:0", "--db", db.string(), "--log-level",
-                  "warn", "--x3dh-delay-ms", "0"},
-                 fds[1]);
+    std::vector<std::string> args{server_exe(),  "--listen", "127.0.0.1:0",     "--db", db.string(),
+                                  "--log-level", "warn",     "--x3dh-delay-ms", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = spawn(args, fds[1]);
     close(fds[1]);
     out_ = fds[0];
     std::string buf;
@@ -259,6 +260,38 @@ TEST(LoadTool, ExplicitRateWithoutSend2) {
   // 1 s at 50/s: exactly 50 requests were scheduled in the timed window.
   EXPECT_EQ(s["metrics"]["scheduled"].GetInt64(), 50);
   EXPECT_EQ(s["metrics"]["acked"].GetInt64(), 50);
+}
+
+// TLS: a self-signed certificate (made with the openssl command) is refused unless --insecure.
+TEST(LoadTool, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
+  if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "no openssl command";
+  TempDir dir;
+  const fs::path cert = dir.path() / "cert.pem";
+  const fs::path key = dir.path() / "key.pem";
+  const pid_t gen =
+      spawn({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.string(), "-out", cert.string(),
+             "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"},
+            -1);
+  ASSERT_GT(gen, 0);
+  ASSERT_EQ(wait_exit(gen, std::chrono::seconds(30)), 0);
+  ServerProcess server(dir.path() / "load.db",
+                       {"--tls-cert", cert.string(), "--tls-key", key.string()});
+  ASSERT_EQ(server.url().rfind("https://", 0), 0u) << server.url();
+  const fs::path json = dir.path() / "out.json";
+  const std::vector<std::string> args{
+      "--target", server.url(),    "--scenario", "send2",       "--duration", "0.5",    "--warmup",
+      "0",        "--connections", "1",          "--in-flight", "2",          "--pool", "50"};
+  EXPECT_EQ(run_load(args, json), 3);  // certificate not trusted
+  std::vector<std::string> insecure = args;
+  insecure.push_back("--insecure");
+  ASSERT_EQ(run_load(insecure, json), 0) << read_file(json);
+  rapidjson::Document d;
+  const std::string text = read_file(json);
+  d.Parse(text.c_str(), text.size());
+  ASSERT_FALSE(d.HasParseError());
+  expect_clean(d["scenarios"][0], "ack");
+  EXPECT_EQ(d["options"]["insecure"].GetInt(), 1);
 }
 
 TEST(LoadTool, UnreachableTargetExitsThree) {
