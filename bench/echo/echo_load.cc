@@ -99,21 +99,23 @@ class Connection {
 
   // start_setup connects, upgrades to WebSocket, reads the open packet and CONNECTs to "/".
   void start_setup(const tcp::resolver::results_type& endpoints) {
-    beast::get_lowest_layer(ws_).async_connect(endpoints, [this](beast::error_code ec,
-                                                                 const tcp::endpoint&) {
-      if (ec) return setup_failed(LoadErrorCode::connect_failed, "TCP connect: " + ec.message());
-      beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-      ws_.read_message_max(kMaxFrameBytes);
-      // The masking keys need no cryptographic strength for a benchmark.
-      ws_.secure_prng(false);
-      ws_.async_handshake(run_.host_header, run_.target, [this](beast::error_code hec) {
-        if (hec) {
-          return setup_failed(LoadErrorCode::connect_failed, "WebSocket upgrade: " + hec.message());
-        }
-        state_ = State::opening;
-        read();
-      });
-    });
+    asio::async_connect(
+        ws_.next_layer(), endpoints, [this](beast::error_code ec, const tcp::endpoint&) {
+          if (ec)
+            return setup_failed(LoadErrorCode::connect_failed, "TCP connect: " + ec.message());
+          ws_.next_layer().set_option(tcp::no_delay(true), ec);
+          ws_.read_message_max(kMaxFrameBytes);
+          // The masking keys need no cryptographic strength for a benchmark.
+          ws_.secure_prng(false);
+          ws_.async_handshake(run_.host_header, run_.target, [this](beast::error_code hec) {
+            if (hec) {
+              return setup_failed(LoadErrorCode::connect_failed,
+                                  "WebSocket upgrade: " + hec.message());
+            }
+            state_ = State::opening;
+            read();
+          });
+        });
   }
 
   // start_load begins the phase (posted to the worker once every connection is ready).
@@ -155,7 +157,7 @@ class Connection {
   // force_close drops the TCP connection (the server did not complete the close handshake).
   void force_close() {
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    ws_.next_layer().close(ec);
   }
 
  private:
@@ -393,7 +395,9 @@ class Connection {
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // A plain socket rather than beast::tcp_stream: every wait here is bounded by run_load's own
+  // deadlines, and the per-operation timer machinery would only add cost to each round trip.
+  websocket::stream<tcp::socket> ws_;
   asio::steady_timer timer_;
   Run& run_;
   Stats& stats_;

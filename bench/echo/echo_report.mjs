@@ -165,19 +165,22 @@ function printTable(doc) {
   row('closed: generator CPU %', (s) => n1(S[s].generator_cpu_percent));
   row('closed: server CPU us/ack', (s) => n1(S[s].server_cpu_us_per_ack));
   row('closed: generator CPU us/ack', (s) => n1(S[s].generator_cpu_us_per_ack));
-  row('closed: acks/s, every round', (s) => S[s].closed_throughput_rounds.map(n0).join(' '));
   row('closed: server threads / RSS', (s) => `${S[s].server_threads ?? '-'} / ${n0((S[s].server_rss_kib ?? 0) / 1024)} MiB`);
   row('closed: load avg (1 5 15)', (s) => load(R[s].closed));
   row('open: p50 / p99 us', (s) => `${n0(R[s].open.latency_us.p50)} / ${n0(R[s].open.latency_us.p99)}`);
   row('open: p99.9 / max us', (s) => `${n0(R[s].open.latency_us.p999)} / ${n0(R[s].open.latency_us.max)}`);
   row('open: acked / scheduled', (s) => `${R[s].open.acked} / ${R[s].open.scheduled}`);
-  row('open: p99 us, every round', (s) => S[s].open_p99_rounds_us.map(n0).join(' '));
   row('open: server CPU %', (s) => n1(R[s].open.server ? R[s].open.server.cpu_percent : null));
   row('open: load avg (1 5 15)', (s) => load(R[s].open));
   row('errors (both runs)', (s) => String(S[s].errors));
   row('closed-loop bottleneck', (s) => S[s].bottleneck.split(' ')[0]);
   console.log(`${''.padEnd(30)}${'ours'.padStart(22)}${'node'.padStart(22)}`);
   for (const [name, a, b] of rows) console.log(`${name.padEnd(30)}${a.padStart(22)}${b.padStart(22)}`);
+  console.log('');
+  for (const s of SERVERS) {
+    console.log(`${s}: closed-loop acks/s by round: ${S[s].closed_throughput_rounds.map(n0).join(', ')}`);
+    console.log(`${s}: open-loop p99 us by round:   ${S[s].open_p99_rounds_us.map(n0).join(', ')}`);
+  }
   const v = doc.verdict;
   console.log('');
   console.log(`throughput ours/node: ${v.throughput_ratio === null ? '-' : v.throughput_ratio.toFixed(2)}x; ` +
