@@ -113,9 +113,9 @@ if grep -q '^UNM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
   echo "compare_echo: warning: $build is a sanitizer build; its figures mean little" >&2
 fi
 if [ "$ours" = unmanageable-server ]; then
-  ours_rel=reference/tools/unmanageable-server; ours_args=(--echo)
+  ours_rel=reference/tools/unmanageable-server; ours_args=(--echo --listen 127.0.0.1:0)
 else
-  ours_rel=reference/transport/transport_echo_server; ours_args=()
+  ours_rel=reference/transport/transport_echo_server; ours_args=(--port 0)
 fi
 if [ "$do_build" = 1 ]; then
   cmake --build "$build" --target bench_echo_load "$ours" -j2 >&2
@@ -143,6 +143,9 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Signals end the script through `exit`, so that the EXIT trap stops the servers.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # start_server NAME CMD... — starts a server on a free port (port 0) and sets PORT and PID.
 start_server() {
@@ -179,10 +182,17 @@ if [ "$pin" = 1 ]; then
 fi
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-start_server ours "${server_pin[@]}" "$ours_bin" "${ours_args[@]}" --port 0
+start_server ours "${server_pin[@]}" "$ours_bin" "${ours_args[@]}"
 ours_port=$PORT ours_pid=$PID
 start_server node "${server_pin[@]}" "$node" "$here/node_echo_server.js" --port 0 --lifetime 3600000
 node_port=$PORT node_pid=$PID
+# The servers live in sessions of their own, out of reach of a process-group kill: a watchdog
+# (in its own session too) stops them if this script disappears without running its EXIT trap
+# (e.g. SIGKILL from a test driver's timeout).
+if command -v setsid >/dev/null; then
+  setsid sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -TERM "$2" "$3" 2>/dev/null' \
+    watchdog "$$" "$ours_pid" "$node_pid" </dev/null >/dev/null 2>&1 &
+fi
 echo "compare_echo: ours ($ours_bin${ours_args[*]:+ ${ours_args[*]}}) on port $ours_port, node socket.io on port $node_port" >&2
 
 common=(--connections "$connections" --payload "$payload" --warmup "$warmup"
@@ -220,7 +230,9 @@ fi
 run_phase open --rate "$rate"
 
 # Metadata the runs cannot know: what each server is and how the machine looked.
-UNM_META_OURS="$ours_bin${ours_args[*]:+ ${ours_args[*]}} ($build_type build): Boost.Beast/Asio, one io_context run by 1 I/O thread (one strand)" \
+build_desc="$build_type build"
+if [ -n "${OURS_BIN:-}" ]; then build_desc="given by OURS_BIN, build type unknown"; fi
+UNM_META_OURS="$ours_bin${ours_args[*]:+ ${ours_args[*]}} ($build_desc): Boost.Beast/Asio, one io_context run by 1 I/O thread (one strand)" \
 UNM_META_CONFIG="$connections $inflight $payload $duration $warmup $rate $threads $fraction $rounds $pin" \
 "$node" -e '
   const fs = require("fs"), os = require("os"), path = require("path");
