@@ -23,11 +23,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bench/echo/ack_match.h"
 #include "bench/echo/echo_load.h"
 #include "bench/echo/latency_histogram.h"
 #include "bench/echo/load_options.h"
 #include "bench/echo/run_result.h"
 #include "reference/transport/echo.h"
+#include "reference/transport/eio_codec.h"
+#include "reference/transport/sio_codec.h"
 #include "reference/transport/socketio_server.h"
 
 namespace unm::bench {
@@ -126,6 +129,62 @@ RC_GTEST_PROP(LatencyHistogram, PercentilesAreMonotonic, (const std::vector<std:
     last = h.percentile(q);
   }
   RC_ASSERT(last == h.max());
+}
+
+// ---------------------------------------------------------------- ack fast path
+
+namespace eio = unm::transport::eio;
+namespace sio = unm::transport::sio;
+
+// ack_frame is the frame the codec produces for ACK `id` with `args` on "/".
+std::string ack_frame(std::uint64_t id, const std::string& args) {
+  return eio::encode_text(
+      eio::text_message(sio::encode(sio::Packet{sio::PacketType::ack, "/", id, args, 0})));
+}
+
+TEST(AckMatch, AcceptsExactlyTheExpectedAck) {
+  const std::string args = R"(["abc"])";
+  EXPECT_EQ(match_expected_ack("43" + args, args), std::nullopt);  // no id
+  EXPECT_EQ(match_expected_ack("430" + args, args), 0u);
+  EXPECT_EQ(match_expected_ack("4317" + args, args), 17u);
+  EXPECT_EQ(match_expected_ack("43017" + args, args), std::nullopt);  // leading zero
+  EXPECT_EQ(match_expected_ack("4317" + args + " ", args), std::nullopt);
+  EXPECT_EQ(match_expected_ack("4317[\"abd\"]", args), std::nullopt);
+  EXPECT_EQ(match_expected_ack("4217" + args, args), std::nullopt);     // an EVENT
+  EXPECT_EQ(match_expected_ack("43/x,17" + args, args), std::nullopt);  // other namespace
+  EXPECT_EQ(match_expected_ack("431234567890123456789" + args, args), std::nullopt);
+  EXPECT_EQ(match_expected_ack("", args), std::nullopt);
+}
+
+RC_GTEST_PROP(AckMatch, AgreesWithTheCodecOnItsOwnFrames, ()) {
+  const auto id = *rc::gen::inRange<std::uint64_t>(0, 999'999'999'999'999'999ULL);
+  const auto payload = *rc::gen::container<std::string>(rc::gen::element('a', 'z', '0', '9', 'q'));
+  const std::string args = "[\"" + payload + "\"]";
+  RC_ASSERT(match_expected_ack(ack_frame(id, args), args) == std::optional<std::uint64_t>(id));
+}
+
+RC_GTEST_PROP(AckMatch, AcceptsOnlyWhatTheCodecDecodesToTheSameAck, ()) {
+  // Frames near the expected one: a random prefix (often "43" + digits), then either the
+  // expected arguments or random text.
+  const std::string args = R"(["payload"])";
+  const auto head = *rc::gen::oneOf(
+      rc::gen::just(std::string("43")),
+      rc::gen::container<std::string>(rc::gen::element('4', '3', '2', '0', '1', '/', ',')));
+  const auto digits =
+      *rc::gen::container<std::string>(rc::gen::inRange('0', static_cast<char>('9' + 1)));
+  const auto tail = *rc::gen::oneOf(rc::gen::just(args), rc::gen::arbitrary<std::string>());
+  const std::string frame = head + digits + tail;
+  const auto fast = match_expected_ack(frame, args);
+  if (!fast) return;  // the generator falls back to the codec: nothing to check
+  const auto packet = eio::decode_text(frame);
+  RC_ASSERT(packet.has_value());
+  RC_ASSERT(packet->type == eio::PacketType::message);
+  const auto ack = sio::decode(packet->data);
+  RC_ASSERT(ack.has_value());
+  RC_ASSERT(ack->type == sio::PacketType::ack);
+  RC_ASSERT(ack->nsp == "/");
+  RC_ASSERT(ack->id == fast);
+  RC_ASSERT(ack->data == args);
 }
 
 // ---------------------------------------------------------------- flags

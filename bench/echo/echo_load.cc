@@ -20,6 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "bench/echo/ack_match.h"
 #include "reference/transport/eio_codec.h"
 #include "reference/transport/sio_codec.h"
 
@@ -227,20 +228,10 @@ class Connection {
   }
 
   void on_text(std::string_view frame, Clock::time_point now) {
-    // Fast path for the expected answer, "43<id>" + the expected arguments: bytes equal to a
-    // packet the codec would accept need no parsing, which keeps the generator's cost per round
-    // trip well below the servers' (docs/benchmarks.md). Anything else takes the codec path.
-    if (state_ == State::loading && frame.size() > 2 && frame[0] == '4' && frame[1] == '3') {
-      std::uint64_t id = 0;
-      std::size_t i = 2;
-      // At most 18 digits: no overflow, and longer ids are left to the codec.
-      while (i < frame.size() && i < 20 && frame[i] >= '0' && frame[i] <= '9') {
-        id = id * 10 + static_cast<std::uint64_t>(frame[i] - '0');
-        ++i;
-      }
-      const bool canonical = i == 3 || frame[2] != '0';  // no leading zeros
-      if (i > 2 && i < 20 && canonical && frame.substr(i) == run_.expected_ack) {
-        return on_ack("/", id, frame.substr(i), now);
+    // Fast path for the expected answer (ack_match.h); anything else takes the codec path.
+    if (state_ == State::loading) {
+      if (const auto id = match_expected_ack(frame, run_.expected_ack)) {
+        return on_ack("/", *id, run_.expected_ack, now);
       }
     }
     auto packet = eio::decode_text(frame, kMaxFrameBytes);
