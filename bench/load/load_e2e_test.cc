@@ -173,7 +173,7 @@ void expect_clean(const rapidjson::Value& s, const char* latency_name) {
   EXPECT_GT(s["notes"].Size(), 0u);
 }
 
-TEST(LoadTool, EveryScenarioAgainstTheReferenceServer) {
+TEST(LoadToolE2e, EveryScenarioAgainstTheReferenceServer) {
   TempDir dir;
   ServerProcess server(dir.path() / "load.db");
   ASSERT_FALSE(server.url().empty()) << "server did not start";
@@ -204,6 +204,11 @@ TEST(LoadTool, EveryScenarioAgainstTheReferenceServer) {
     EXPECT_EQ((*login)["params"]["users"].GetInt(), 12);
     // At least one full round: every registered user logged in once.
     EXPECT_GE((*login)["metrics"]["logins"].GetInt64(), 12);
+    // The two requests of a login are also timed apart, one sample each per login.
+    EXPECT_EQ((*login)["latency"]["login_event"]["count"].GetUint64(),
+              (*login)["latency"]["login"]["count"].GetUint64());
+    EXPECT_EQ((*login)["latency"]["challenge_response_event"]["count"].GetUint64(),
+              (*login)["latency"]["login"]["count"].GetUint64());
 
     const auto* send2 = find_scenario(d, "send2");
     ASSERT_NE(send2, nullptr);
@@ -239,7 +244,7 @@ TEST(LoadTool, EveryScenarioAgainstTheReferenceServer) {
   }
 }
 
-TEST(LoadTool, ExplicitRateWithoutSend2) {
+TEST(LoadToolE2e, ExplicitRateWithoutSend2) {
   TempDir dir;
   ServerProcess server(dir.path() / "load.db");
   ASSERT_FALSE(server.url().empty());
@@ -263,7 +268,7 @@ TEST(LoadTool, ExplicitRateWithoutSend2) {
 }
 
 // TLS: a self-signed certificate (made with the openssl command) is refused unless --insecure.
-TEST(LoadTool, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
+TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
   if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "no openssl command";
   TempDir dir;
   const fs::path cert = dir.path() / "cert.pem";
@@ -294,7 +299,7 @@ TEST(LoadTool, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
   EXPECT_EQ(d["options"]["insecure"].GetInt(), 1);
 }
 
-TEST(LoadTool, UnreachableTargetExitsThree) {
+TEST(LoadToolE2e, UnreachableTargetExitsThree) {
   // A port that was free a moment ago and has no listener now.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
@@ -318,7 +323,7 @@ TEST(LoadTool, UnreachableTargetExitsThree) {
   EXPECT_EQ(d["scenarios"].Size(), 0u);
 }
 
-TEST(LoadTool, UsageErrorsExitTwoAndHelpZero) {
+TEST(LoadToolE2e, UsageErrorsExitTwoAndHelpZero) {
   TempDir dir;
   const fs::path json = dir.path() / "out.json";
   EXPECT_EQ(run_load({"--duration", "1"}, json), 2);  // no --target

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 // ---------------------------------------------------------------- percentiles
 
-TEST(Percentile, NearestRankOnOneToHundred) {
+TEST(LoadToolPercentile, NearestRankOnOneToHundred) {
   std::vector<std::int64_t> v;
   for (int i = 1; i <= 100; ++i) v.push_back(i);
   EXPECT_EQ(percentile_sorted(v, 0), 1);
@@ -36,7 +36,7 @@ TEST(Percentile, NearestRankOnOneToHundred) {
   EXPECT_EQ(percentile_sorted(v, 100), 100);
 }
 
-TEST(Percentile, SmallAndDegenerateInputs) {
+TEST(LoadToolPercentile, SmallAndDegenerateInputs) {
   const std::vector<std::int64_t> one{7};
   EXPECT_EQ(percentile_sorted(one, 0), 7);
   EXPECT_EQ(percentile_sorted(one, 99), 7);
@@ -52,7 +52,7 @@ TEST(Percentile, SmallAndDegenerateInputs) {
 
 // Model: sort, then take the ceil(p/100 · n)-th smallest (at least the first), with p given in
 // thousandths of a percent so the model's arithmetic is exact integers.
-RC_GTEST_PROP(Percentile, MatchesSortedVectorModel, (std::vector<std::int64_t> v)) {
+RC_GTEST_PROP(LoadToolPercentile, MatchesSortedVectorModel, (std::vector<std::int64_t> v)) {
   RC_PRE(!v.empty());
   const auto milli = *rc::gen::inRange<std::int64_t>(0, 100'001);  // 0 … 100.000 %
   std::sort(v.begin(), v.end());
@@ -64,7 +64,7 @@ RC_GTEST_PROP(Percentile, MatchesSortedVectorModel, (std::vector<std::int64_t> v
 
 // Defining property, independent of the rank formula: at least p % of the samples are ≤ the
 // result, and fewer than p % are strictly below it (unless it is the minimum).
-RC_GTEST_PROP(Percentile, AtLeastPPercentAtOrBelow, (std::vector<std::int64_t> v)) {
+RC_GTEST_PROP(LoadToolPercentile, AtLeastPPercentAtOrBelow, (std::vector<std::int64_t> v)) {
   RC_PRE(!v.empty());
   const auto p = static_cast<double>(*rc::gen::inRange(0, 101));
   std::sort(v.begin(), v.end());
@@ -77,7 +77,7 @@ RC_GTEST_PROP(Percentile, AtLeastPPercentAtOrBelow, (std::vector<std::int64_t> v
   RC_ASSERT(r == v.front() || below * 100.0 < p * n);
 }
 
-TEST(Summary, FieldsOfKnownSamples) {
+TEST(LoadToolSummary, FieldsOfKnownSamples) {
   const LatencySummary s = summarize({5, 1, 4, 2, 3});
   EXPECT_EQ(s.count, 5u);
   EXPECT_EQ(s.min_ns, 1);
@@ -90,7 +90,7 @@ TEST(Summary, FieldsOfKnownSamples) {
   EXPECT_EQ(e.max_ns, 0);
 }
 
-RC_GTEST_PROP(Summary, OrderedAndBounded, (std::vector<std::int32_t> raw)) {
+RC_GTEST_PROP(LoadToolSummary, OrderedAndBounded, (std::vector<std::int32_t> raw)) {
   RC_PRE(!raw.empty());
   std::vector<std::int64_t> v(raw.begin(), raw.end());
   const LatencySummary s = summarize(v);
@@ -103,7 +103,7 @@ RC_GTEST_PROP(Summary, OrderedAndBounded, (std::vector<std::int32_t> raw)) {
   RC_ASSERT(s.mean_ns <= static_cast<double>(s.max_ns) + 1e-6);
 }
 
-TEST(ErrorTally, CountsMergesAndRates) {
+TEST(LoadToolErrorTally, CountsMergesAndRates) {
   ErrorTally a;
   a.add("timeout");
   a.add("Malformed request.", 3);
@@ -125,7 +125,7 @@ Expected<Options, std::string> parse(std::vector<std::string_view> args) {
   return parse_options(args);
 }
 
-TEST(Options, DefaultsWithOnlyTarget) {
+TEST(LoadToolOptions, DefaultsWithOnlyTarget) {
   auto o = parse({"--target", "http://127.0.0.1:1"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_EQ(o->target, "http://127.0.0.1:1");
@@ -140,7 +140,7 @@ TEST(Options, DefaultsWithOnlyTarget) {
   EXPECT_TRUE(o->json_file.empty());
 }
 
-TEST(Options, EveryFlagBothSpellings) {
+TEST(LoadToolOptions, EveryFlagBothSpellings) {
   auto o = parse({"--target=wss://h:9/x",
                   "--scenario",
                   "latency,send2",
@@ -184,7 +184,7 @@ TEST(Options, EveryFlagBothSpellings) {
   EXPECT_TRUE(o->quiet);
 }
 
-TEST(Options, ScenarioAllAndDuplicates) {
+TEST(LoadToolOptions, ScenarioAllAndDuplicates) {
   auto o = parse({"--target", "x", "--scenario", "fanout,all,fanout"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_EQ(o->scenarios.size(), 5u);
@@ -193,7 +193,7 @@ TEST(Options, ScenarioAllAndDuplicates) {
   EXPECT_EQ(one->scenarios, std::vector<Scenario>{Scenario::login});
 }
 
-TEST(Options, HelpNeedsNoTarget) {
+TEST(LoadToolOptions, HelpNeedsNoTarget) {
   auto o = parse({"--help"});
   ASSERT_TRUE(o);
   EXPECT_TRUE(o->help);
@@ -201,7 +201,7 @@ TEST(Options, HelpNeedsNoTarget) {
   EXPECT_NE(usage_text().find("exit codes"), std::string::npos);
 }
 
-TEST(Options, UsageErrorsAreReported) {
+TEST(LoadToolOptions, UsageErrorsAreReported) {
   const std::vector<std::vector<std::string_view>> bad = {
       {},                                                               // no target
       {"--target"},                                                     // missing value
@@ -231,7 +231,7 @@ TEST(Options, UsageErrorsAreReported) {
   }
 }
 
-TEST(Options, ScenarioNames) {
+TEST(LoadToolOptions, ScenarioNames) {
   EXPECT_EQ(scenario_name(Scenario::login), "login");
   EXPECT_EQ(scenario_name(Scenario::send2), "send2");
   EXPECT_EQ(scenario_name(Scenario::send32), "send32");
@@ -241,7 +241,7 @@ TEST(Options, ScenarioNames) {
 
 // ---------------------------------------------------------------- schedule
 
-TEST(RateSchedule, EvenSpacing) {
+TEST(LoadToolRateSchedule, EvenSpacing) {
   const auto t0 = RateSchedule::Clock::time_point{} + 1s;
   const RateSchedule s(t0, 1000.0);
   EXPECT_EQ(s.due(0), t0);
@@ -257,7 +257,7 @@ TEST(RateSchedule, EvenSpacing) {
   EXPECT_EQ(third.offset(1), 333'333'333ns);
 }
 
-RC_GTEST_PROP(RateSchedule, CountBeforeAgreesWithOffsets, ()) {
+RC_GTEST_PROP(LoadToolRateSchedule, CountBeforeAgreesWithOffsets, ()) {
   const double rate = static_cast<double>(*rc::gen::inRange(1, 2'000'000)) / 7.0;
   const auto elapsed = std::chrono::nanoseconds(*rc::gen::inRange<std::int64_t>(0, 20'000'000'000));
   const RateSchedule s(RateSchedule::Clock::time_point{}, rate);
@@ -266,7 +266,7 @@ RC_GTEST_PROP(RateSchedule, CountBeforeAgreesWithOffsets, ()) {
   if (n > 0) RC_ASSERT(s.offset(n - 1) < elapsed);  // … but every earlier one is
 }
 
-RC_GTEST_PROP(RateSchedule, OffsetsAreMonotonicAndOnRate, ()) {
+RC_GTEST_PROP(LoadToolRateSchedule, OffsetsAreMonotonicAndOnRate, ()) {
   const double rate = static_cast<double>(*rc::gen::inRange(1, 1'000'000));
   const auto i = static_cast<std::uint64_t>(*rc::gen::inRange(0, 100'000'000));
   const RateSchedule s(RateSchedule::Clock::time_point{}, rate);
@@ -302,7 +302,7 @@ RunReport sample_report() {
   return r;
 }
 
-TEST(Report, JsonHasEveryDocumentedField) {
+TEST(LoadToolReport, JsonHasEveryDocumentedField) {
   const std::string text = to_json(sample_report());
   rapidjson::Document d;
   d.Parse(text.c_str(), text.size());
@@ -332,7 +332,7 @@ TEST(Report, JsonHasEveryDocumentedField) {
   EXPECT_STREQ(f["failure"].GetString(), "setup: connect: refused");
 }
 
-TEST(Report, HumanSummaryOneLinePerScenario) {
+TEST(LoadToolReport, HumanSummaryOneLinePerScenario) {
   const std::string text = human_summary(sample_report());
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
   EXPECT_NE(text.find("send2"), std::string::npos);

@@ -240,6 +240,9 @@ class Progress {
 // WorkerResult is one sending thread's record of the timed phase.
 struct WorkerResult {
   std::vector<std::int64_t> latency_ns;
+  // login only: the two requests of a login, timed apart.
+  std::vector<std::int64_t> first_ns;
+  std::vector<std::int64_t> second_ns;
   ErrorTally errors;
   std::uint64_t ok = 0;
   Clock::time_point last_end{};
@@ -248,6 +251,8 @@ struct WorkerResult {
 // Merged is the union of the workers' records.
 struct Merged {
   std::vector<std::int64_t> latency_ns;
+  std::vector<std::int64_t> first_ns;
+  std::vector<std::int64_t> second_ns;
   ErrorTally errors;
   std::uint64_t ok = 0;
   Clock::time_point last_end{};
@@ -257,6 +262,8 @@ Merged merge(std::vector<WorkerResult>& results) {
   Merged m;
   for (auto& r : results) {
     m.latency_ns.insert(m.latency_ns.end(), r.latency_ns.begin(), r.latency_ns.end());
+    m.first_ns.insert(m.first_ns.end(), r.first_ns.begin(), r.first_ns.end());
+    m.second_ns.insert(m.second_ns.end(), r.second_ns.begin(), r.second_ns.end());
     m.errors.merge(r.errors);
     m.ok += r.ok;
     m.last_end = std::max(m.last_end, r.last_end);
@@ -427,6 +434,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
           res.errors.add("login: challenge response failed");
           continue;
         }
+        const auto second = Clock::now();
         auto ok = rpc.call_true("login_challenge_response",
                                 Payload()
                                     .str("response", to_hex(std::span<const std::uint8_t>(
@@ -439,6 +447,8 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
         }
         res.ok++;
         res.latency_ns.push_back(ns_of(end - start));
+        res.first_ns.push_back(ns_of(second - start));
+        res.second_ns.push_back(ns_of(end - second));
         done.fetch_add(1, std::memory_order_relaxed);
       }
     });
@@ -467,6 +477,8 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
   rep.metrics.emplace_back("connect_and_close_seconds_untimed", connect_s);
   rep.metrics.emplace_back("setup_seconds", seconds_of(Clock::now() - setup_start) - timed_s);
   rep.latencies.emplace_back("login", summarize(std::move(m.latency_ns)));
+  rep.latencies.emplace_back("login_event", summarize(std::move(m.first_ns)));
+  rep.latencies.emplace_back("challenge_response_event", summarize(std::move(m.second_ns)));
   rep.notes.push_back(
       "a login is login + login_challenge_response (CR-CHAL) on a fresh connection opened "
       "before the clock starts; latency from the login request to the response's ack; the "
