@@ -169,6 +169,10 @@ class Connection {
     bool in_window;           // open loop: scheduled inside the measured window
   };
 
+  // running: set up (CONNECT answered), whether or not the load has started. A connection that
+  // breaks from then on is counted as a disconnect instead of failing the setup.
+  bool running() const { return state_ == State::ready || state_ == State::loading; }
+
   void setup_failed(LoadErrorCode code, std::string detail) {
     if (state_ == State::failed) return;
     state_ = State::failed;
@@ -180,7 +184,7 @@ class Connection {
   // run_failed ends a connection that broke during the load (counted, never fatal).
   void run_failed(bool protocol) {
     if (state_ == State::failed || state_ == State::closing) return;
-    if (state_ != State::loading) {
+    if (!running()) {
       return setup_failed(protocol ? LoadErrorCode::protocol_error : LoadErrorCode::refused,
                           "connection lost during setup");
     }
@@ -209,7 +213,7 @@ class Connection {
     ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
       if (ec) {
         if (state_ == State::closing || state_ == State::failed) return mark_closed();
-        if (state_ == State::loading) {
+        if (running()) {
           run_failed(false);
           return mark_closed();
         }
@@ -253,7 +257,7 @@ class Connection {
       case eio::PacketType::ping:  // TR-EIO-005: answer every ping with a pong.
         return send(eio::encode_text(eio::Packet{eio::PacketType::pong, false, packet->data}));
       case eio::PacketType::close:
-        if (state_ == State::loading || state_ == State::closing) return run_failed(false);
+        if (running() || state_ == State::closing) return run_failed(false);
         return setup_failed(LoadErrorCode::refused, "the server closed the Engine.IO session");
       case eio::PacketType::message:
         return on_socketio(packet->data, now);
@@ -263,7 +267,7 @@ class Connection {
   }
 
   void protocol_violation(std::string detail) {
-    if (state_ == State::loading) return run_failed(true);
+    if (running()) return run_failed(true);
     setup_failed(LoadErrorCode::protocol_error, std::move(detail));
   }
 
@@ -279,7 +283,7 @@ class Connection {
       case sio::PacketType::connect_error:
         return setup_failed(LoadErrorCode::refused, "CONNECT_ERROR " + p->data);
       case sio::PacketType::disconnect:
-        if (state_ == State::loading) return run_failed(false);
+        if (running()) return run_failed(false);
         return setup_failed(LoadErrorCode::refused, "the server sent DISCONNECT");
       case sio::PacketType::ack:
         // Acks arriving after finish() were already counted as lost.
@@ -375,7 +379,7 @@ class Connection {
       if (ec) {
         writing_ = false;
         out_.clear();
-        if (state_ == State::loading) run_failed(false);
+        if (running()) run_failed(false);
         return;
       }
       if (out_.empty() || state_ == State::failed) {
