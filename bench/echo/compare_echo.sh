@@ -150,12 +150,14 @@ trap 'exit 130' INT
 # start_server NAME CMD... — starts a server on a free port (port 0) and sets PORT and PID.
 start_server() {
   local name=$1; shift
+  # Created first: the loop below may look before the background job has opened it.
+  : >"$tmp/$name.log"
   "$@" >"$tmp/$name.log" 2>&1 &
   PID=$!
   pids+=("$PID")
   PORT=""
   for _ in $(seq 100); do
-    PORT=$(sed -n 's|^listening on http://[^ ]*:\([0-9][0-9]*\)$|\1|p' "$tmp/$name.log" | head -n 1)
+    PORT=$(sed -n 's|^listening on http://[^ ]*:\([0-9][0-9]*\)$|\1|p' "$tmp/$name.log" | head -n 1 || true)
     [ -n "$PORT" ] && return 0
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.1
