@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "bench/load/schedule.h"
 #include "reference/client/rpc.h"
 #include "reference/client/session.h"
@@ -53,6 +55,30 @@ double seconds_of(Clock::duration d) {
 std::int64_t ns_of(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
+
+// CpuMeter measures how many cores this process (the client) kept busy during a phase: on a
+// machine shared with the server, a client near its share of the cores limits the figures.
+class CpuMeter {
+ public:
+  CpuMeter() : wall_(Clock::now()), cpu_(process_cpu_seconds()) {}
+  // cores is process CPU seconds per wall second since construction.
+  double cores() const {
+    const double wall = seconds_of(Clock::now() - wall_);
+    return wall > 0 ? (process_cpu_seconds() - cpu_) / wall : 0;
+  }
+
+ private:
+  static double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto secs = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return secs(u.ru_utime) + secs(u.ru_stime);
+  }
+  Clock::time_point wall_;
+  double cpu_;
+};
 
 // reason_of names a failed request for the error tally: the server's refusal text as is, or
 // the client error class ("timeout", "transport", "protocol").
@@ -375,6 +401,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
   }
   double connect_s = 0;
   double timed_s = 0;
+  double client_cpu_s = 0;
   int rounds = 0;
   std::vector<WorkerResult> results(static_cast<std::size_t>(o.connections));
   std::atomic<std::uint64_t> done{0};
@@ -407,6 +434,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
     }
     next = 0;
     const auto t0 = Clock::now();
+    const CpuMeter cpu;
     run_parallel(o.connections, [&](int w) {
       WorkerResult& res = results[static_cast<std::size_t>(w)];
       for (std::size_t i = next++; i < chans.size(); i = next++) {
@@ -452,7 +480,9 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
         done.fetch_add(1, std::memory_order_relaxed);
       }
     });
-    timed_s += seconds_of(Clock::now() - t0);
+    const double span = seconds_of(Clock::now() - t0);
+    client_cpu_s += cpu.cores() * span;
+    timed_s += span;
     ++rounds;
     std::uint64_t ok_so_far = 0;
     for (const auto& r : results) ok_so_far += r.ok;
@@ -474,6 +504,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
   rep.metrics.emplace_back("seconds", timed_s);
   rep.metrics.emplace_back("rate_per_s", timed_s > 0 ? static_cast<double>(m.ok) / timed_s : 0);
   rep.metrics.emplace_back("rounds", rounds);
+  rep.metrics.emplace_back("client_cpu_cores", timed_s > 0 ? client_cpu_s / timed_s : 0);
   rep.metrics.emplace_back("connect_and_close_seconds_untimed", connect_s);
   rep.metrics.emplace_back("setup_seconds", seconds_of(Clock::now() - setup_start) - timed_s);
   rep.latencies.emplace_back("login", summarize(std::move(m.latency_ns)));
@@ -515,6 +546,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   const auto timeout = timeout_of(o);
   std::vector<WorkerResult> results(static_cast<std::size_t>(S * W));
   std::atomic<std::uint64_t> acked{0};
+  const CpuMeter cpu;
   const auto measure_start = Clock::now() + seconds_ns(o.warmup_s);
   const auto deadline = measure_start + seconds_ns(o.duration_s);
   {
@@ -547,6 +579,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
       }
     });
   }
+  const double client_cores = cpu.cores();
   close_all(env->senders);
   Merged m = merge(results);
   const double seconds = m.last_end > measure_start ? seconds_of(m.last_end - measure_start) : 0;
@@ -556,6 +589,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   rep.metrics.emplace_back("seconds", seconds);
   rep.metrics.emplace_back("rate_per_s", seconds > 0 ? static_cast<double>(m.ok) / seconds : 0);
   rep.metrics.emplace_back("notifications_received", static_cast<double>(notified.load()));
+  rep.metrics.emplace_back("client_cpu_cores", client_cores);
   rep.metrics.emplace_back("setup_seconds", setup_s);
   rep.latencies.emplace_back("ack", summarize(std::move(m.latency_ns)));
   rep.notes.push_back(
@@ -660,6 +694,7 @@ ScenarioReport run_fanout(const Options& o, const std::string& prefix) {
   std::atomic<std::size_t> next{0};
   std::atomic<std::uint64_t> acked{0};
   bool pool_exhausted = false;
+  const CpuMeter cpu;
   const auto measure_start = Clock::now() + seconds_ns(o.warmup_s);
   const auto deadline = measure_start + seconds_ns(o.duration_s);
   {
@@ -706,6 +741,7 @@ ScenarioReport run_fanout(const Options& o, const std::string& prefix) {
   while (!all_delivered() && Clock::now() < grace_end)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Stop the receivers before reading the records they write (and before those go away).
+  const double client_cores = cpu.cores();
   close_all(*members);
 
   Merged m = merge(results);
@@ -741,6 +777,7 @@ ScenarioReport run_fanout(const Options& o, const std::string& prefix) {
                            seconds > 0 ? static_cast<double>(from_ack.size()) / seconds : 0);
   rep.metrics.emplace_back("unmatched_notifications", static_cast<double>(unmatched.load()));
   rep.metrics.emplace_back("pool_exhausted", pool_exhausted ? 1 : 0);
+  rep.metrics.emplace_back("client_cpu_cores", client_cores);
   rep.metrics.emplace_back("setup_seconds", setup_s);
   rep.latencies.emplace_back("delivery_from_ack", summarize(std::move(from_ack)));
   rep.latencies.emplace_back("delivery_from_send", summarize(from_send));
@@ -783,6 +820,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   const int S = o.connections;
   const int threads = S * o.in_flight;
   const auto timeout = timeout_of(o);
+  const CpuMeter cpu;
   const RateSchedule sched(Clock::now() + std::chrono::milliseconds(20), rate);
   const auto measure_start = sched.start() + seconds_ns(o.warmup_s);
   const auto deadline = measure_start + seconds_ns(o.duration_s);
@@ -820,6 +858,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
       }
     });
   }
+  const double client_cores = cpu.cores();
   close_all(env->senders);
   Merged m = merge(results);
   std::uint64_t late_total = 0;
@@ -834,6 +873,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   rep.metrics.emplace_back("seconds", seconds);
   rep.metrics.emplace_back("rate_per_s", seconds > 0 ? static_cast<double>(m.ok) / seconds : 0);
   rep.metrics.emplace_back("late_starts", static_cast<double>(late_total));
+  rep.metrics.emplace_back("client_cpu_cores", client_cores);
   rep.metrics.emplace_back("setup_seconds", setup_s);
   rep.latencies.emplace_back("ack", summarize(std::move(m.latency_ns)));
   rep.notes.push_back(
