@@ -27,8 +27,9 @@ struct Req {
 };
 
 // run_batch hands `reqs` to the server as one batch (each with an ack id) and returns what was
-// sent, in order.
-std::vector<Sent> run_batch(Harness& h, const std::vector<Req>& reqs) {
+// sent, in order. With `pool`, the batch's signatures are verified on it first, as ChatApp does.
+std::vector<Sent> run_batch(Harness& h, const std::vector<Req>& reqs,
+                            SignaturePool* pool = nullptr) {
   std::vector<ChatServer::Incoming> batch;
   static std::uint64_t next_ack = 1'000'000;
   for (const auto& r : reqs) {
@@ -41,7 +42,12 @@ std::vector<Sent> run_batch(Harness& h, const std::vector<Req>& reqs) {
     batch.push_back(std::move(in));
   }
   const std::size_t before = h.out.log.size();
-  h.server->on_batch(batch);
+  std::vector<SignatureCheck> checks;
+  if (pool != nullptr) {
+    checks = h.server->signature_checks(batch);
+    pool->verify_all(checks);
+  }
+  h.server->on_batch(batch, checks);
   return {h.out.log.begin() + static_cast<std::ptrdiff_t>(before), h.out.log.end()};
 }
 
@@ -276,6 +282,49 @@ TEST(GroupCommit, SessionTransitionsInsideABatchAreSequential) {
   for (const auto& s : acks(sent)) EXPECT_TRUE(succeeded(s)) << s.json;
 }
 
+// Pre-verified signatures are used only for the exact (key, message, signature) they were
+// checked for: a request whose triple is not listed as verified is verified as usual.
+TEST(GroupCommit, PreverifiedSignaturesApplyOnlyToTheirOwnTriple) {  // EV-MSG-004
+  Harness h;
+  TestUser a, b;
+  const ConnId ca = h.signed_up(a, "alice");
+  const ConnId cb = h.signed_up(b, "bob");
+  h.befriend(ca, a, cb, b);
+  const auto dm = h.create_dm(ca, {&b});
+  h.drain_all();
+  const std::string forged = h.sign(b, "02");  // bob's signature, sent as alice's
+  const std::vector<Req> reqs{
+      send_req(h, ca, a, dm, "01"),
+      {ca, "send_message",
+       R"([{"id":)" + std::to_string(dm) + R"(,"message":"02","signature":")" + forged +
+           R"(","schedule":0,"delete":0}])"}};
+  std::vector<ChatServer::Incoming> batch;
+  for (const auto& r : reqs) {
+    ChatServer::Incoming in;
+    in.conn = r.conn;
+    in.name = r.event;
+    in.args.Parse(r.args.c_str());
+    in.ack_id = 7;
+    batch.push_back(std::move(in));
+  }
+  auto checks = h.server->signature_checks(batch);
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].key, a.pub);
+  SignaturePool pool(2);
+  pool.verify_all(checks);
+  EXPECT_TRUE(checks[0].ok);
+  EXPECT_FALSE(checks[1].ok);
+  // Claim the first triple's result for a different message: it must not carry over.
+  checks[1].ok = false;
+  checks.push_back(SignatureCheck{a.pub, "02", checks[0].sig, true});
+  h.server->on_batch(batch, checks);
+  const auto a2 = acks(h.out.log);
+  ASSERT_EQ(a2.size(), 2u);
+  EXPECT_TRUE(succeeded(a2[0]));
+  EXPECT_FALSE(succeeded(a2[1]));
+  EXPECT_EQ(Harness::names(h.drain(cb)), std::vector<std::string>{"message_notification"});
+}
+
 // Op is one generated request: who sends it, what, and a small parameter.
 using Op = std::tuple<int, int, int>;
 
@@ -334,8 +383,11 @@ std::vector<Req> ops_to_requests(Harness& h, const std::vector<Op>& ops,
 }
 
 // The invariant of group commit: a batch is observably the same as its requests one by one —
-// the same acks, the same notifications to the same connections, in the same order.
+// the same acks, the same notifications to the same connections, in the same order — also when
+// its signatures were verified beforehand on a SignaturePool.
 RC_GTEST_PROP(GroupCommitProperty, ABatchAnswersLikeItsRequestsOneByOne, ()) {
+  const bool preverify = *rc::gen::arbitrary<bool>();
+  SignaturePool pool(1);
   const auto ops = *rc::gen::container<std::vector<Op>>(
       rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(0, 10), rc::gen::inRange(0, 256)));
   RC_PRE(!ops.empty());
@@ -352,7 +404,7 @@ RC_GTEST_PROP(GroupCommitProperty, ABatchAnswersLikeItsRequestsOneByOne, ()) {
     h->drain_all();
     const auto reqs = ops_to_requests(*h, ops, {ca, cb, cc}, {&a, &b, &c}, dm);
     if (h == &batched) {
-      run_batch(*h, reqs);
+      run_batch(*h, reqs, preverify ? &pool : nullptr);
     } else {
       for (const auto& r : reqs) {
         rapidjson::Document args;

@@ -13,13 +13,14 @@ constexpr Micros kMaxSleep = 1'000'000;
 }  // namespace
 
 ChatApp::ChatApp(transport::SocketIoServer& sio, Store& store, Clock& clock, crypto::Random& rng,
-                 ServerOptions options, Logger& log, std::size_t max_batch)
+                 ServerOptions options, Logger& log, std::size_t max_batch, unsigned verify_workers)
     : sio_(sio),
       clock_(clock),
       log_(log),
       server_(store, clock, *this, rng, options),
       timer_(sio.executor()),
-      max_batch_(std::max<std::size_t>(1, max_batch)) {}
+      max_batch_(std::max<std::size_t>(1, max_batch)),
+      pool_(verify_workers) {}
 
 ChatApp::~ChatApp() {
   *alive_ = false;
@@ -95,7 +96,14 @@ void ChatApp::run_batch(std::size_t n) {
     queue_.pop_front();
   }
   seen_ = 0;
-  server_.on_batch(batch_);
+  // Pure signature checks in parallel; the batch itself then runs in order on this thread.
+  auto checks = server_.signature_checks(batch_);
+  if (pool_.workers() > 0 && checks.size() >= 2) {
+    pool_.verify_all(checks);
+  } else {
+    checks.clear();  // verified inline by the handlers
+  }
+  server_.on_batch(batch_, checks);
   batch_.clear();
   arm();
 }

@@ -7,7 +7,9 @@
 // queued request (at most kMaxBatch) to ChatServer::on_batch — one transaction and one fsync for
 // all of them. Before it does, it lets the read completions already waiting on the io_context
 // add their requests (it re-posts itself while the queue keeps growing, for at most kMaxWait), so
-// batches form by themselves under load and a lone request waits only one loop round.
+// batches form by themselves under load and a lone request waits only one loop round. The
+// signatures of a batch are verified first, in parallel (SignaturePool), then the batch runs in
+// order on the strand.
 #pragma once
 
 #include <chrono>
@@ -27,9 +29,11 @@ namespace unm::server {
 class ChatApp final : public transport::SocketIoApp, private Outbox {
  public:
   // ChatApp: `max_batch` bounds the requests of one transaction (1 = one transaction per
-  // request, no group commit).
+  // request, no group commit); `verify_workers` threads help the I/O thread verify the
+  // signatures of a batch (0 = every signature is verified on the I/O thread).
   ChatApp(transport::SocketIoServer& sio, Store& store, Clock& clock, crypto::Random& rng,
-          ServerOptions options, Logger& log, std::size_t max_batch = kMaxBatch);
+          ServerOptions options, Logger& log, std::size_t max_batch = kMaxBatch,
+          unsigned verify_workers = 1);
   ~ChatApp() override;
   ChatApp(const ChatApp&) = delete;
   ChatApp& operator=(const ChatApp&) = delete;
@@ -78,6 +82,7 @@ class ChatApp final : public transport::SocketIoApp, private Outbox {
   std::deque<ChatServer::Incoming> queue_;
   std::vector<ChatServer::Incoming> batch_;
   std::size_t max_batch_;
+  SignaturePool pool_;
   bool drain_posted_ = false;
   std::size_t seen_ = 0;                             // queue size at the last drain() round
   std::chrono::steady_clock::time_point wait_from_;  // when the oldest queued request came

@@ -58,12 +58,48 @@ void ChatServer::on_event(ConnId conn, std::string_view name, const rapidjson::V
   run_batch(std::span<const View>(&v, 1));
 }
 
-void ChatServer::on_batch(std::span<const Incoming> batch) {
+void ChatServer::on_batch(std::span<const Incoming> batch,
+                          std::span<const SignatureCheck> checked) {
+  verified_.clear();
+  for (const auto& c : checked)
+    if (c.ok) verified_.emplace(c.key, c.msg, c.sig);
   std::vector<View> views;
   views.reserve(batch.size());
   for (const auto& in : batch)
     views.push_back(View{in.conn, in.name, &in.args, in.ack_id, in.binary});
   run_batch(views);
+  verified_.clear();  // its views point into `batch` and `checked`
+}
+
+std::vector<SignatureCheck> ChatServer::signature_checks(std::span<const Incoming> batch) {
+  std::vector<SignatureCheck> out;
+  for (const auto& in : batch) {
+    const auto ev = protocol::parse_event(in.name);
+    if (!ev || in.binary || !in.args.IsArray() || in.args.Size() != 1 || !in.args[0].IsObject())
+      continue;
+    const char* text_key = *ev == Event::send_message || *ev == Event::set_message ? "message"
+                           : *ev == Event::add_reaction                            ? "reaction"
+                                                                                   : nullptr;
+    if (text_key == nullptr) continue;
+    const auto s = sessions_.find(in.conn);
+    if (s == sessions_.end() || s->second.state != State::logged_in) continue;
+    const auto& p = in.args[0];
+    const auto* text = protocol::find_member(p, text_key);
+    const auto* sig = protocol::find_member(p, "signature");
+    if (text == nullptr || sig == nullptr || !text->IsString() || !sig->IsString()) continue;
+    auto key = public_key_of(s->second.user);
+    if (!key) continue;
+    out.push_back(SignatureCheck{std::move(*key),
+                                 std::string_view(text->GetString(), text->GetStringLength()),
+                                 std::string_view(sig->GetString(), sig->GetStringLength())});
+  }
+  return out;
+}
+
+protocol::Checked<void> ChatServer::check_signature(std::string_view key, std::string_view msg,
+                                                    std::string_view sig) {
+  if (verified_.contains({key, msg, sig})) return {};
+  return protocol::verify_signature(key, msg, sig);
 }
 
 void ChatServer::run_batch(std::span<const View> batch) {

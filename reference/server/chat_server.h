@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -33,8 +34,10 @@
 #include "reference/protocol/events.h"
 #include "reference/protocol/objects.h"
 #include "reference/protocol/reasons.h"
+#include "reference/protocol/validate.h"
 #include "reference/server/clock.h"
 #include "reference/server/outbox.h"
+#include "reference/server/signature_pool.h"
 #include "reference/server/store.h"
 
 namespace unm::server {
@@ -75,8 +78,15 @@ class ChatServer {
   };
   // on_batch handles `batch` in order with group commit (see file comment). Each request sees
   // the effects of the ones before it, exactly as if they came one by one through on_event;
-  // nothing is sent before the batch's commit returned.
-  void on_batch(std::span<const Incoming> batch);
+  // nothing is sent before the batch's commit returned. `checked` are signatures of the batch
+  // already verified (signature_checks + SignaturePool); a request whose signature is listed
+  // with ok = true skips its own verification, every other one verifies as usual.
+  void on_batch(std::span<const Incoming> batch, std::span<const SignatureCheck> checked = {});
+  // signature_checks lists the message and reaction signatures carried by the requests of
+  // `batch` from connections logged in now (send_message, set_message, add_reaction), with the
+  // signer's key, so that they can be verified off the I/O thread. The views point into
+  // `batch`.
+  std::vector<SignatureCheck> signature_checks(std::span<const Incoming> batch);
 
   // next_wakeup is the earliest time a timer is due (durable timers and X3DH deliveries), or
   // nullopt when none is pending; the driver calls run_due() then.
@@ -171,6 +181,10 @@ class ChatServer {
   bool friends(UserId a, UserId b);
   // access_dm loads DM `id` if the caller is a member (else R-DMACCESS).
   Expected<DmRecord, protocol::Failure> access_dm(std::int64_t id, UserId caller);
+  // check_signature is protocol::verify_signature, answered from the batch's pre-verified
+  // signatures when listed there.
+  protocol::Checked<void> check_signature(std::string_view key, std::string_view msg,
+                                          std::string_view sig);
   // public_key_of returns a user's identity key (immutable, EV-AUTH-006), or nullopt.
   std::optional<std::string> public_key_of(UserId id);
   // Read caches of the hot path: public keys by user and DMs by id. They are filled from reads
@@ -242,6 +256,8 @@ class ChatServer {
   Journal journal_;  // of the batch being handled
   std::unordered_map<UserId, std::string> key_cache_;
   std::unordered_map<DmId, DmRecord> dm_cache_;
+  // verified_ holds the (key, message, signature) triples of the batch known to verify.
+  std::set<std::tuple<std::string_view, std::string_view, std::string_view>> verified_;
 };
 
 }  // namespace unm::server

@@ -49,7 +49,7 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   }
   const auto key = public_key_of(caller);
   if (!key) return Unexpected{fail(Reason::internal)};
-  if (auto ok = protocol::verify_signature(*key, *message, *signature); !ok) {
+  if (auto ok = check_signature(*key, *message, *signature); !ok) {
     return Unexpected{ok.error()};  // EV-MSG-004
   }
   const Micros now = clock_.now();
@@ -168,7 +168,7 @@ ChatServer::Reply ChatServer::handle_set_message(Request& req) {
     }
     const auto key = public_key_of(req.session.user);
     if (!key) return Unexpected{fail(Reason::internal)};
-    if (auto ok = protocol::verify_signature(*key, message, signature); !ok) {
+    if (auto ok = check_signature(*key, message, signature); !ok) {
       return Unexpected{ok.error()};
     }
     store_.update_message_text(*id, message, signature);
@@ -213,7 +213,7 @@ ChatServer::Reply ChatServer::handle_add_reaction(Request& req) {
   }
   const auto key = public_key_of(req.session.user);
   if (!key) return Unexpected{fail(Reason::internal)};
-  if (auto ok = protocol::verify_signature(*key, *reaction, *signature); !ok) {
+  if (auto ok = check_signature(*key, *reaction, *signature); !ok) {
     return Unexpected{ok.error()};
   }
   const ReactionId rid = store_.insert_reaction(*id, req.session.user, *reaction, *signature);

@@ -45,6 +45,8 @@ The reference server of the Unmanageable chat protocol (Socket.IO v5 / Engine.IO
   --log-level LEVEL      debug, info (default), warn or error; logs go to stderr
   --batch N              group commit: at most N queued requests share one transaction and
                          one fsync (default 256; 1 = one transaction per request)
+  --verify-threads N     threads that help verify the signatures of a batch (default 1;
+                         0 = all on the event-loop thread; at most 16)
   --x3dh-delay-ms MS     grace period before pending X3DH notifications after login (default
                          5000, 0 allowed, at most 10000)
   --ping-interval MS     Engine.IO ping interval (default 25000)
@@ -66,6 +68,7 @@ struct Config {
   LogLevel level = LogLevel::info;
   std::int64_t x3dh_delay_ms = 5000;
   std::size_t batch = unm::server::ChatApp::kMaxBatch;
+  unsigned verify_threads = 1;
   bool echo = false;
   bool help = false;
 };
@@ -96,9 +99,10 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       continue;
     }
     static constexpr std::string_view kValueFlags[] = {
-        "--listen",       "--db",          "--synchronous",     "--tls-cert",
-        "--tls-key",      "--log-level",   "--x3dh-delay-ms",   "--ping-interval",
-        "--ping-timeout", "--max-payload", "--connect-timeout", "--batch"};
+        "--listen",        "--db",          "--synchronous",     "--tls-cert",
+        "--tls-key",       "--log-level",   "--x3dh-delay-ms",   "--ping-interval",
+        "--ping-timeout",  "--max-payload", "--connect-timeout", "--batch",
+        "--verify-threads"};
     if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
       return "unknown option " + std::string(flag);
     }
@@ -161,6 +165,10 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       const auto n = number<std::size_t>(value);
       if (!n || *n == 0 || *n > 100'000) return "bad --batch (1 … 100000)";
       c.batch = *n;
+    } else if (flag == "--verify-threads") {
+      const auto n = number<unsigned>(value);
+      if (!n || *n > 16) return "bad --verify-threads (0 … 16)";
+      c.verify_threads = *n;
     } else if (flag == "--max-payload") {
       const auto n = number<std::size_t>(value);
       if (!n || *n == 0) return "bad --max-payload";
@@ -193,7 +201,8 @@ int run_chat(const Config& c, unm::server::Logger& log) {
   unm::server::SystemClock clock;
   unm::server::ServerOptions opts;
   opts.x3dh_delay = c.x3dh_delay_ms * 1000;
-  unm::server::ChatApp app(sio, **store, clock, unm::crypto::system_random(), opts, log, c.batch);
+  unm::server::ChatApp app(sio, **store, clock, unm::crypto::system_random(), opts, log, c.batch,
+                           c.verify_threads);
   sio.add_namespace("/", app);
   const auto port = sio.listen();
   if (!port) {
@@ -209,7 +218,8 @@ int run_chat(const Config& c, unm::server::Logger& log) {
           {{"listen", host + ":" + std::to_string(*port)},
            {"db", c.db},
            {"synchronous", c.sync == unm::server::Synchronous::full ? "full" : "normal"},
-           {"batch", std::to_string(c.batch)}});
+           {"batch", std::to_string(c.batch)},
+           {"verify_threads", std::to_string(c.verify_threads)}});
   boost::asio::post(sio.executor(), [&] { app.start(); });
   unm::transport::SignalShutdown signals(ioc, [&](int sig) {
     log.log(LogLevel::info, "shutting down", {{"signal", std::to_string(sig)}});
