@@ -14,7 +14,8 @@
 // `rate` prints FRACTION x the smaller of the two servers' median closed-loop throughputs.
 // The schema is documented in docs/benchmarks.md ("Transport echo"). `check` exits 1 and lists
 // every problem when FILE does not have it.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const SERVERS = ['ours', 'node'];
 const MODES = ['closed', 'open'];
@@ -33,7 +34,7 @@ function readJson(file) {
 }
 
 // median returns the run with the median `key` (the lower middle for an even count).
-function median(runs, key) {
+export function median(runs, key) {
   const sorted = [...runs].sort((a, b) => key(a) - key(b));
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
@@ -42,7 +43,7 @@ const readRuns = (list) => list.split(',').filter((f) => f).map(readJson);
 
 // bottleneck names what limited a closed-loop run: a single-threaded server at ~one full core is
 // saturated; a generator at ~its thread count of cores is the limit instead.
-function bottleneck(run) {
+export function bottleneck(run) {
   const server = run.server ? run.server.cpu_percent : null;
   const gen = run.generator.cpu_percent;
   if (server !== null && server >= 90) return 'server';
@@ -82,26 +83,17 @@ function cpuPerAckRatio(summary) {
   return a !== null && b !== null && b > 0 ? a / b : null;
 }
 
-function combine(args) {
-  const opt = {};
-  for (let i = 0; i < args.length; i += 2) {
-    if (!args[i].startsWith('--') || i + 1 >= args.length) fail(`bad argument ${args[i]}`);
-    opt[args[i].slice(2)] = args[i + 1];
-  }
-  for (const k of ['out', 'meta', 'ours-closed', 'node-closed', 'ours-open', 'node-open']) {
-    if (!opt[k]) fail(`combine needs --${k}`);
-  }
-  const meta = readJson(opt.meta);
+// buildDoc assembles the report from every run: rounds = {ours: {closed: [...], open: [...]},
+// node: {...}}, each run as printed by bench_echo_load; meta = {host, config, servers}. Throws
+// when a list is empty or holds a run of the other mode.
+export function buildDoc(meta, rounds) {
   const runs = {};
-  const rounds = {};
   for (const s of SERVERS) {
     runs[s] = {};
-    rounds[s] = {};
     for (const m of MODES) {
-      const list = readRuns(opt[`${s}-${m}`]);
-      if (list.length === 0) fail(`no ${m}-loop run for ${s}`);
-      for (const r of list) if (r.mode !== m) fail(`a ${r.mode}-loop run was given as ${s}-${m}`);
-      rounds[s][m] = list;
+      const list = rounds[s]?.[m] ?? [];
+      if (list.length === 0) throw new Error(`no ${m}-loop run for ${s}`);
+      for (const r of list) if (r.mode !== m) throw new Error(`a ${r.mode}-loop run was given as ${s}-${m}`);
       runs[s][m] = m === 'closed' ? median(list, (r) => r.throughput_per_s) : median(list, (r) => r.latency_us.p99);
     }
   }
@@ -113,7 +105,7 @@ function combine(args) {
   const p99Ratio = summary.ours.open_p99_us / summary.node.open_p99_us;
   const more = summary.ours.throughput_per_s > summary.node.throughput_per_s;
   const lower = summary.ours.open_p99_us < summary.node.open_p99_us;
-  const doc = {
+  return {
     benchmark: 'transport-echo',
     schema: 1,
     date: new Date().toISOString(),
@@ -139,6 +131,28 @@ function combine(args) {
       met: valid && more && lower,
     },
   };
+}
+
+function combine(args) {
+  const opt = {};
+  for (let i = 0; i < args.length; i += 2) {
+    if (!args[i].startsWith('--') || i + 1 >= args.length) fail(`bad argument ${args[i]}`);
+    opt[args[i].slice(2)] = args[i + 1];
+  }
+  for (const k of ['out', 'meta', 'ours-closed', 'node-closed', 'ours-open', 'node-open']) {
+    if (!opt[k]) fail(`combine needs --${k}`);
+  }
+  const rounds = {};
+  for (const s of SERVERS) {
+    rounds[s] = {};
+    for (const m of MODES) rounds[s][m] = readRuns(opt[`${s}-${m}`]);
+  }
+  let doc;
+  try {
+    doc = buildDoc(readJson(opt.meta), rounds);
+  } catch (e) {
+    fail(e.message);
+  }
   writeFileSync(opt.out, `${JSON.stringify(doc, null, 2)}\n`);
   printTable(doc);
 }
@@ -195,8 +209,9 @@ function printTable(doc) {
 }
 
 // check validates the document's shape (types and presence), not its figures.
-function check(file) {
-  const doc = readJson(file);
+// validate returns every way `doc` departs from the report's shape (types and presence, the
+// order of the percentiles, one run per round), or [] when it has it.
+export function validate(doc) {
   const problems = [];
   const at = (obj, p) => p.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), obj);
   const need = (p, type) => {
@@ -240,6 +255,12 @@ function check(file) {
   }
   for (const k of ['more_throughput', 'lower_p99', 'valid', 'conclusive', 'met']) need(`verdict.${k}`, 'boolean');
   need('verdict.target', 'string');
+  return problems;
+}
+
+function check(file) {
+  const doc = readJson(file);
+  const problems = validate(doc);
   if (problems.length) {
     for (const p of problems) process.stderr.write(`echo_report check: ${p}\n`);
     process.exit(1);
@@ -247,15 +268,25 @@ function check(file) {
   console.log(`echo_report check: ${file} has the transport-echo shape (verdict ${doc.verdict.met ? 'met' : 'not met'}, valid=${doc.verdict.valid})`);
 }
 
+// openLoopRate is `fraction` x the smaller of the two servers' median closed-loop throughputs
+// (at least 1 emit per second).
+export function openLoopRate(oursClosed, nodeClosed, fraction) {
+  const t = [oursClosed, nodeClosed].map((l) => median(l, (r) => r.throughput_per_s).throughput_per_s);
+  return Math.max(1, Math.round(Math.min(...t) * fraction));
+}
+
 function rate(fraction, oursFiles, nodeFiles) {
   const f = Number(fraction);
   if (!(f > 0)) fail('rate: FRACTION must be > 0');
-  const t = [oursFiles, nodeFiles].map((l) => median(readRuns(l), (r) => r.throughput_per_s).throughput_per_s);
-  console.log(Math.max(1, Math.round(Math.min(...t) * f)));
+  console.log(openLoopRate(readRuns(oursFiles), readRuns(nodeFiles), f));
 }
 
-const [cmd, ...rest] = process.argv.slice(2);
-if (cmd === 'combine') combine(rest);
-else if (cmd === 'rate' && rest.length === 3) rate(...rest);
-else if (cmd === 'check' && rest.length === 1) check(rest[0]);
-else fail('usage: echo_report.mjs combine --out FILE --meta META --ours-closed A[,...] --node-closed B[,...] --ours-open C[,...] --node-open D[,...] | rate FRACTION A[,...] B[,...] | check FILE');
+// The command line runs only when this file is the program (tests import it).
+// Node resolves symbolic links in import.meta.url, so compare real paths.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === 'combine') combine(rest);
+  else if (cmd === 'rate' && rest.length === 3) rate(...rest);
+  else if (cmd === 'check' && rest.length === 1) check(rest[0]);
+  else fail('usage: echo_report.mjs combine --out FILE --meta META --ours-closed A[,...] --node-closed B[,...] --ours-open C[,...] --node-open D[,...] | rate FRACTION A[,...] B[,...] | check FILE');
+}
