@@ -291,7 +291,8 @@ RunReport sample_report() {
   ok.ok_requests = 1000;
   ok.errors.add("timeout", 2);
   ok.metrics = {{"acked", 1000}, {"rate_per_s", 2500.5}, {"nan", std::nan("")}};
-  ok.latencies = {{"ack", summarize({1'000'000, 2'000'000, 3'000'000})}};
+  ok.latencies = {{"ack", summarize({1'000'000, 2'000'000, 3'000'000})},
+                  {"delivery_from_send", summarize({4'000'000})}};
   ok.notes = {"closed loop \"quoted\""};
   ScenarioReport bad;
   bad.name = "fanout";
@@ -326,6 +327,7 @@ TEST(LoadToolReport, JsonHasEveryDocumentedField) {
   EXPECT_DOUBLE_EQ(s["latency"]["ack"]["p50_ms"].GetDouble(), 2.0);
   EXPECT_DOUBLE_EQ(s["latency"]["ack"]["max_ms"].GetDouble(), 3.0);
   EXPECT_EQ(s["latency"]["ack"]["count"].GetUint64(), 3u);
+  EXPECT_DOUBLE_EQ(s["latency"]["delivery_from_send"]["p99_ms"].GetDouble(), 4.0);
   EXPECT_STREQ(s["notes"][0].GetString(), "closed loop \"quoted\"");
   const auto& f = d["scenarios"][1];
   EXPECT_FALSE(f["ok"].GetBool());
@@ -334,7 +336,9 @@ TEST(LoadToolReport, JsonHasEveryDocumentedField) {
 
 TEST(LoadToolReport, HumanSummaryOneLinePerScenario) {
   const std::string text = human_summary(sample_report());
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+  // One line per scenario, plus one indented line per further latency.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+  EXPECT_NE(text.find("  delivery_from_send"), std::string::npos);
   EXPECT_NE(text.find("send2"), std::string::npos);
   EXPECT_NE(text.find("2500"), std::string::npos);
   EXPECT_NE(text.find("acked msgs/s"), std::string::npos);

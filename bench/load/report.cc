@@ -175,6 +175,14 @@ std::string human_summary(const RunReport& r) {
                   l ? ms(static_cast<double>(l->max_ns)) : 0.0,
                   static_cast<unsigned long long>(s.errors.total()));
     out += line;
+    // The other latencies (login's two requests, fan-out delivery from the send, …) indented.
+    for (std::size_t i = 1; i < s.latencies.size(); ++i) {
+      const LatencySummary& x = s.latencies[i].second;
+      std::snprintf(line, sizeof line, "  %-33s p50 %7.3f ms  p99 %7.3f ms  max %8.3f ms\n",
+                    s.latencies[i].first.c_str(), ms(static_cast<double>(x.p50_ns)),
+                    ms(static_cast<double>(x.p99_ns)), ms(static_cast<double>(x.max_ns)));
+      out += line;
+    }
   }
   return out;
 }
