@@ -48,7 +48,7 @@ ChatServer::Reply ChatServer::handle_login(ConnId, Session& s, const rapidjson::
   auto user = store_.user_by_name(username);
   if (!user) return Unexpected{count_failure(s, fail(Reason::nouser))};
   if (s.state == State::logged_in) return Unexpected{count_failure(s, fail(Reason::loggedin))};
-  auto pub = crypto::parse_public_key(user->public_key);
+  auto pub = parsed_key_of(*user);
   if (!pub) return Unexpected{count_failure(s, fail(Reason::internal))};
   auto ch = crypto::create_challenge(*pub, rng_);
   if (!ch) return Unexpected{count_failure(s, fail(Reason::internal))};

@@ -389,9 +389,19 @@ std::optional<std::string> ChatServer::public_key_of(UserId id) {
   return std::move(u->public_key);
 }
 
+Expected<crypto::PublicKey, crypto::Error> ChatServer::parsed_key_of(const protocol::User& u) {
+  if (auto it = parsed_keys_.find(u.id); it != parsed_keys_.end()) return it->second;
+  auto pub = crypto::parse_public_key(u.public_key);
+  if (!pub) return Unexpected{pub.error()};
+  if (parsed_keys_.size() >= kCacheMax) parsed_keys_.clear();
+  parsed_keys_.emplace(u.id, *pub);
+  return *pub;
+}
+
 void ChatServer::drop_caches() {
   key_cache_.clear();
   dm_cache_.clear();
+  parsed_keys_.clear();
 }
 
 }  // namespace unm::server

@@ -30,6 +30,7 @@
 #include <rapidjson/document.h>
 
 #include "reference/common/expected.h"
+#include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 #include "reference/protocol/events.h"
 #include "reference/protocol/objects.h"
@@ -187,6 +188,9 @@ class ChatServer {
                                           std::string_view sig);
   // public_key_of returns a user's identity key (immutable, EV-AUTH-006), or nullopt.
   std::optional<std::string> public_key_of(UserId id);
+  // parsed_key_of returns user `u`'s identity key decoded and checked (CR-KEY-004) — the point
+  // check costs about as much as the challenge itself, so it runs once per user, not per login.
+  Expected<crypto::PublicKey, crypto::Error> parsed_key_of(const protocol::User& u);
   // Read caches of the hot path: public keys by user and DMs by id. They are filled from reads
   // inside transactions, so drop_caches() empties them whenever a scope rolls back (a
   // rolled-back insert's id may be handed out again, a rolled-back rename must not stay), and
@@ -256,6 +260,7 @@ class ChatServer {
   Journal journal_;  // of the batch being handled
   std::unordered_map<UserId, std::string> key_cache_;
   std::unordered_map<DmId, DmRecord> dm_cache_;
+  std::unordered_map<UserId, crypto::PublicKey> parsed_keys_;
   // verified_ holds the (key, message, signature) triples of the batch known to verify.
   std::set<std::tuple<std::string_view, std::string_view, std::string_view>> verified_;
 };
