@@ -125,6 +125,12 @@ class ServerProcess {
     if (out_ >= 0) close(out_);
   }
   const std::string& url() const { return url_; }
+  void kill9() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
 
  private:
   pid_t pid_ = -1;
@@ -297,6 +303,38 @@ TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
   ASSERT_FALSE(d.HasParseError());
   expect_clean(d["scenarios"][0], "ack");
   EXPECT_EQ(d["options"]["insecure"].GetInt(), 1);
+}
+
+// The server dies in the middle of a run: the tool must notice, stop soon (not wait for the
+// 30 s duration or hang), report the failure and exit 1.
+TEST(LoadToolE2e, ServerKilledMidRunFailsPromptly) {
+  TempDir dir;
+  ServerProcess server(dir.path() / "load.db");
+  ASSERT_FALSE(server.url().empty());
+  const fs::path json = dir.path() / "out.json";
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid =
+      spawn({UNM_LOAD_EXE, "--json", json.string(), "--quiet", "--target", server.url(),
+             "--scenario", "send2,send32", "--duration", "30", "--connections", "2", "--in-flight",
+             "2", "--pool", "50", "--timeout", "3"},
+            -1);
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(2s);
+  server.kill9();
+  const int code = wait_exit(pid, std::chrono::seconds(60));
+  EXPECT_EQ(code, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 25s);
+  const std::string text = read_file(json);
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  ASSERT_FALSE(d.HasParseError()) << text;
+  EXPECT_EQ(d["exit_code"].GetInt(), 1);
+  ASSERT_EQ(d["scenarios"].Size(), 2u);
+  // send2 either lost its connections mid-phase (errors counted) or could not finish its setup;
+  // send32 could not even connect.
+  const auto& send2 = d["scenarios"][0];
+  EXPECT_TRUE(!send2["ok"].GetBool() || send2["errors"].GetUint64() > 0) << text;
+  EXPECT_FALSE(d["scenarios"][1]["ok"].GetBool());
 }
 
 TEST(LoadToolE2e, UnreachableTargetExitsThree) {
