@@ -356,5 +356,18 @@ TEST(Checker, UnknownFamilyErrorStaysOnOneLine) {
   EXPECT_NE(r.error().message.find("unknown family"), std::string::npos);
 }
 
+// Fuzz finding regress-multiline-result (campaign of session 2): a test's "result" is quoted in
+// its schema error and must not break the line either.
+TEST(Checker, BadResultErrorStaysOnOneLine) {
+  const auto r = check_text(
+      R"({"family": "aead", "version": 1, "generator": "g", "notes": [],
+          "tests": [{"id": 1, "result": "inv\nalid\u0007", "key": "00", "iv": "00",
+                     "plaintext": "", "ciphertext": ""}]})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find('\a'), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("result is"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace unm::vectors
