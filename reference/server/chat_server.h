@@ -240,6 +240,12 @@ class ChatServer {
   std::vector<std::string> call_usernames(DmId dm) const;
 
   // Timers (timers.cc).
+  // durable_next_due is Store::next_due, remembered between batches: the store is asked again
+  // only after timers ran. note_timer(due) keeps it right when a handler adds a timer row; a
+  // remembered time that is too early (a rolled-back or cancelled timer) only costs a wake-up
+  // that finds nothing due.
+  std::optional<Micros> durable_next_due();
+  void note_timer(Micros due);
   void fire(const DueTimer& t);
   void deliver_pending_x3dh(UserId user);
 
@@ -261,6 +267,8 @@ class ChatServer {
   std::unordered_map<UserId, std::string> key_cache_;
   std::unordered_map<DmId, DmRecord> dm_cache_;
   std::unordered_map<UserId, crypto::PublicKey> parsed_keys_;
+  bool due_known_ = false;           // whether due_cache_ holds Store::next_due (or earlier)
+  std::optional<Micros> due_cache_;  // see durable_next_due
   // verified_ holds the (key, message, signature) triples of the batch known to verify.
   std::set<std::tuple<std::string_view, std::string_view, std::string_view>> verified_;
 };

@@ -65,6 +65,7 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
     s.due = now + *schedule * kSecond;
     if (*schedule * kSecond > kSoonNotice) s.soon_at = s.due - kSoonNotice;  // EV-MSG-008
     store_.insert_scheduled(s);
+    note_timer(s.soon_at.value_or(s.due));
     return std::string("true");
   }
   // EV-MSG-005: created at once.
@@ -74,6 +75,7 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   // on the hottest path.
   protocol::Message m;
   m.id = store_.insert_message(*id, caller, *message, *signature, now, delete_at);
+  if (delete_at) note_timer(*delete_at);
   m.dm_id = *id;
   m.sender = req.session.username;
   m.message = std::move(*message);

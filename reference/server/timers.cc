@@ -11,8 +11,20 @@ namespace {
 constexpr std::size_t kBatch = 64;  // timers read per store query
 }
 
+std::optional<Micros> ChatServer::durable_next_due() {
+  if (!due_known_) {
+    due_cache_ = store_.next_due();
+    due_known_ = true;
+  }
+  return due_cache_;
+}
+
+void ChatServer::note_timer(Micros due) {
+  if (due_known_ && (!due_cache_ || due < *due_cache_)) due_cache_ = due;
+}
+
 std::optional<Micros> ChatServer::next_wakeup() {
-  std::optional<Micros> next = store_.next_due();
+  std::optional<Micros> next = durable_next_due();
   if (!x3dh_deliveries_.empty()) {
     const Micros x = x3dh_deliveries_.begin()->first;
     next = next ? std::min(*next, x) : x;
@@ -30,7 +42,9 @@ void ChatServer::run_due() {
   }
   // Durable timers, in (due, kind, ref) order; each runs in its own transaction. A timer that
   // keeps failing to commit would be read again, so the loop stops on the first failure and the
-  // next wake-up retries it.
+  // next wake-up retries it. Nothing is due before the remembered earliest due time.
+  if (const auto next = durable_next_due(); !next || *next > now) return;
+  due_known_ = false;  // timers run (or are retried): ask the store again next time
   for (;;) {
     const auto due = store_.due_timers(now, kBatch);
     if (due.empty()) return;
