@@ -16,9 +16,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -250,30 +252,43 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
     ASSERT_TRUE(
         a.ok_call("send_message", R"({"id":)" + dm + R"(,"message":"de1e7e","signature":")" +
                                       sign(alice, "de1e7e") + R"(","schedule":0,"delete":2})"));
-    // Load: a sender thread records every acknowledged message; kill -9 hits it mid-stream.
+    // Load: four connections of alice send at once, so that the server's batches (group
+    // commit) hold requests of several connections; every acknowledged message is recorded, and
+    // kill -9 hits mid-stream.
+    constexpr int kSenders = 4;
+    std::vector<std::unique_ptr<Client>> senders;
+    for (int t = 0; t < kSenders; ++t) {
+      senders.push_back(std::make_unique<Client>(server.url()));
+      ASSERT_TRUE(senders.back()->ok());
+      senders.back()->login(alice);
+    }
     std::atomic<bool> stop{false};
     std::mutex mu;
-    std::thread sender([&] {
-      for (int i = 0; i < 100000 && !stop; ++i) {
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%08x", i);
-        const std::string text = buf;
-        if (a.ok_call("send_message", R"({"id":)" + dm + R"(,"message":")" + text +
-                                          R"(","signature":")" + sign(alice, text) +
-                                          R"(","schedule":0,"delete":0})")) {
-          std::lock_guard lock(mu);
-          acked.insert(text);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kSenders; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 100000 && !stop; ++i) {
+          char buf[16];
+          std::snprintf(buf, sizeof buf, "%02x%06x", t, i);
+          const std::string text = buf;
+          if (senders[static_cast<std::size_t>(t)]->ok_call(
+                  "send_message", R"({"id":)" + dm + R"(,"message":")" + text +
+                                      R"(","signature":")" + sign(alice, text) +
+                                      R"(","schedule":0,"delete":0})")) {
+            std::lock_guard lock(mu);
+            acked.insert(text);
+          }
         }
-      }
-    });
+      });
+    }
     for (int i = 0; i < 100; ++i) {
       std::this_thread::sleep_for(20ms);
       std::lock_guard lock(mu);
-      if (acked.size() >= 30) break;
+      if (acked.size() >= 60) break;
     }
     server.kill9();
     stop = true;
-    sender.join();
+    for (auto& th : threads) th.join();
   }
   ASSERT_GE(acked.size(), 1u);
   ServerProcess server(db);
