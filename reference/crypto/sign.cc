@@ -66,4 +66,20 @@ Result<void> verify_hex(std::string_view pub_hex, std::string_view msg_hex,
   return {};
 }
 
+Result<CheckedPublicKey> check_public_key(std::string_view pub_hex) {
+  auto pub = parse_public_key(pub_hex);  // includes the CR-KEY-004 check
+  if (!pub) return Unexpected{pub.error()};
+  return CheckedPublicKey(*pub);
+}
+
+Result<void> verify_hex(const CheckedPublicKey& pub, std::string_view msg_hex,
+                        std::string_view sig_hex) {
+  auto msg = unm::from_hex(msg_hex);
+  if (!msg) return Unexpected{Error::bad_hex};
+  auto sig = parse_signature(sig_hex);
+  if (!sig) return Unexpected{sig.error()};
+  if (!detail::verify_prevalidated(pub.key(), *msg, *sig)) return Unexpected{Error::bad_signature};
+  return {};
+}
+
 }  // namespace unm::crypto

@@ -23,4 +23,27 @@ bool verify(const PublicKey& pub, std::span<const std::uint8_t> msg, const Signa
 Result<void> verify_hex(std::string_view pub_hex, std::string_view msg_hex,
                         std::string_view sig_hex);
 
+// CheckedPublicKey is a public key known to pass CR-KEY-004 (canonical, not of small order, in
+// the prime-order subgroup). Only check_public_key makes one. The full subgroup check costs about
+// as much as the signature check itself, so a verifier that sees many signatures under one key
+// (the server, one sender, many messages) checks the key once and keeps this.
+class CheckedPublicKey {
+ public:
+  const PublicKey& key() const noexcept { return key_; }
+
+ private:
+  explicit CheckedPublicKey(const PublicKey& key) : key_(key) {}
+  friend Result<CheckedPublicKey> check_public_key(std::string_view pub_hex);
+  PublicKey key_;
+};
+
+// check_public_key decodes and fully checks a public key. Errors: bad_hex, wrong_length,
+// invalid_point (CR-KEY-004).
+Result<CheckedPublicKey> check_public_key(std::string_view pub_hex);
+
+// verify_hex with a checked key is verify_hex without repeating the key check: same result for
+// the same inputs. Errors: bad_hex, wrong_length (sig 64 bytes), bad_signature.
+Result<void> verify_hex(const CheckedPublicKey& pub, std::string_view msg_hex,
+                        std::string_view sig_hex);
+
 }  // namespace unm::crypto

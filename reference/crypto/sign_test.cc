@@ -90,6 +90,25 @@ TEST_F(Sign, VerifyHexReportsTypedErrors) {
   EXPECT_EQ(verify_hex(kRfc8032[0].pub, c.msg, c.sig).error(), Error::bad_signature);
 }
 
+// A checked key gives the same answers as verify_hex with the hex key, and check_public_key refuses
+// what parse_public_key refuses (CR-KEY-004).
+TEST_F(Sign, CheckedKeyVerifiesLikeTheHexForm) {
+  const auto& c = kRfc8032[1];
+  EXPECT_EQ(check_public_key(std::string(64, 'z')).error(), Error::bad_hex);
+  EXPECT_EQ(check_public_key("zz").error(), Error::wrong_length);
+  EXPECT_EQ(check_public_key(test::kIdentityHex).error(), Error::invalid_point);
+  EXPECT_EQ(check_public_key(test::kOrder8Hex).error(), Error::invalid_point);
+  auto key = check_public_key(c.pub);
+  ASSERT_TRUE(key.has_value());
+  EXPECT_TRUE(verify_hex(*key, c.msg, c.sig).has_value());
+  EXPECT_EQ(verify_hex(*key, "7", c.sig).error(), Error::bad_hex);
+  EXPECT_EQ(verify_hex(*key, c.msg, std::string(c.sig).substr(2)).error(), Error::wrong_length);
+  EXPECT_EQ(verify_hex(*key, "73", c.sig).error(), Error::bad_signature);
+  auto other = check_public_key(kRfc8032[0].pub);
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(verify_hex(*other, c.msg, c.sig).error(), Error::bad_signature);
+}
+
 TEST_F(Sign, OrderLConstantIsTheGroupOrder) {
   // L reduces to zero and L - 1 does not: the constant used for S < L is right.
   std::array<std::uint8_t, 64> wide{};
@@ -206,6 +225,7 @@ TEST_F(Sign, RejectsMixedOrderPublicKeyThatLibsodiumAccepts) {
     EXPECT_FALSE(verify(mixed, msg, sig));
     EXPECT_EQ(verify_hex(unm::to_hex(mixed), unm::to_hex(msg), unm::to_hex(sig)).error(),
               Error::invalid_point);
+    EXPECT_EQ(check_public_key(unm::to_hex(mixed)).error(), Error::invalid_point);
   }
   EXPECT_TRUE(found);
 }
@@ -217,6 +237,21 @@ RC_GTEST_PROP(SignProp, SignThenVerify, (const std::vector<std::uint8_t>& msg)) 
   const Signature sig = sign(priv, msg);
   RC_ASSERT(verify(pub, msg, sig));
   RC_ASSERT(verify_hex(unm::to_hex(pub), unm::to_hex(msg), unm::to_hex(sig)).has_value());
+}
+
+// The checked-key path agrees with the hex path for good and tampered signatures alike.
+RC_GTEST_PROP(SignProp, CheckedKeyAgreesWithHexVerify, (const std::vector<std::uint8_t>& msg)) {
+  RC_ASSERT(init().has_value());
+  const PrivateKey priv = *test::gen_private_key();
+  const std::string pub = unm::to_hex(public_key(priv));
+  Signature sig = sign(priv, msg);
+  if (*rc::gen::arbitrary<bool>()) sig[*rc::gen::inRange<std::size_t>(0, sig.size())] ^= 0x10;
+  auto key = check_public_key(pub);
+  RC_ASSERT(key.has_value());
+  const auto by_hex = verify_hex(pub, unm::to_hex(msg), unm::to_hex(sig));
+  const auto by_key = verify_hex(*key, unm::to_hex(msg), unm::to_hex(sig));
+  RC_ASSERT(by_hex.has_value() == by_key.has_value());
+  if (!by_hex) RC_ASSERT(by_hex.error() == by_key.error());
 }
 
 RC_GTEST_PROP(SignProp, AnyFlippedBitIsRejected, (const std::vector<std::uint8_t>& msg)) {

@@ -8,12 +8,16 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "reference/crypto/sign.h"
 
 namespace unm::server {
 
@@ -46,7 +50,16 @@ class SignaturePool {
   void work(std::stop_token stop);
   // run_share verifies checks by taking the next unclaimed index until none is left.
   void run_share(std::span<SignatureCheck> checks);
+  // checked_key is the CR-KEY-004-checked form of `hex`, or null when the key fails the check.
+  // Results are remembered: a key's validity never changes, and checking it costs about as much
+  // as a signature check (profiling: a third of the server's CPU under message load went into
+  // re-checking the same senders' keys). Called only by verify_all's caller, before the workers
+  // are woken; bounded by kMaxCheckedKeys (the cache is dropped when full).
+  const crypto::CheckedPublicKey* checked_key(const std::string& hex);
+  static constexpr std::size_t kMaxCheckedKeys = 4096;
 
+  std::unordered_map<std::string, std::optional<crypto::CheckedPublicKey>> key_cache_;
+  std::vector<const crypto::CheckedPublicKey*> job_keys_;  // per check of job_, set by verify_all
   std::mutex mu_;
   std::condition_variable_any wake_;
   std::condition_variable done_cv_;
