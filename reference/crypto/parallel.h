@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <system_error>
 #include <thread>
@@ -24,11 +25,12 @@ inline unsigned resolve_threads(unsigned requested) noexcept {
   return std::min(t, kMaxCryptoThreads);
 }
 
-// parallel_for calls fn(i) once for every i in [0, count), in contiguous chunks on up to
-// `threads` threads (the calling thread runs the first chunk). A chunk gets at least
-// `min_per_thread` indices, so small jobs stay on the calling thread and pay no thread start.
-// fn must not throw. When a thread cannot be started its chunk runs on the calling thread, so
-// the call always completes.
+// parallel_for calls fn(i) once for every i in [0, count) on up to `threads` threads (the
+// calling thread included). Indices are handed out one at a time from a shared counter rather
+// than in fixed chunks, so a thread that runs slower (a busy or throttled core) simply takes
+// fewer of them. At least `min_per_thread` indices per thread are needed before another thread
+// is started, so small jobs stay on the calling thread and pay no thread start. fn must not
+// throw. When a thread cannot be started the others do its share, so the call always completes.
 template <class Fn>
 void parallel_for(std::size_t count, unsigned threads, std::size_t min_per_thread, Fn&& fn) {
   const std::size_t per = std::max<std::size_t>(1, min_per_thread);
@@ -37,24 +39,24 @@ void parallel_for(std::size_t count, unsigned threads, std::size_t min_per_threa
     for (std::size_t i = 0; i < count; ++i) fn(i);
     return;
   }
-  auto run_chunk = [&](std::size_t k) {
-    const std::size_t begin = count * k / t;
-    const std::size_t end = count * (k + 1) / t;
-    for (std::size_t i = begin; i < end; ++i) fn(i);
+  std::atomic<std::size_t> next{0};
+  auto drain = [&] {
+    for (std::size_t i = next.fetch_add(1, std::memory_order_relaxed); i < count;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(i);
   };
   std::vector<std::jthread> workers;
-  std::vector<std::size_t> inline_chunks;
   workers.reserve(t - 1);
   for (std::size_t k = 1; k < t; ++k) {
     try {
-      workers.emplace_back(run_chunk, k);
+      workers.emplace_back(drain);
     } catch (const std::system_error&) {
-      inline_chunks.push_back(k);  // no thread available: do it here
+      break;  // no thread available: the running ones take the rest
     }
   }
-  run_chunk(0);
-  for (std::size_t k : inline_chunks) run_chunk(k);
-  // The jthreads join when `workers` goes out of scope, before the outputs are read.
+  drain();
+  // The jthreads join when `workers` goes out of scope; joining orders every fn(i) before the
+  // caller reads the outputs.
 }
 
 }  // namespace unm::crypto::detail
