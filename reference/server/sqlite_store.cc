@@ -741,10 +741,12 @@ constexpr const char* kTimersUnion =
 }  // namespace
 
 std::optional<Micros> SqliteStore::next_due() {
+  // The WHERE lets SQLite answer from the partial index messages_delete_at instead of scanning
+  // every message (load tool finding: the scan grew with the table, 10-30 ms at 15 000 rows).
   Query q(*this,
           "SELECT MIN(d) FROM (SELECT MIN(soon_at) AS d FROM scheduled "
           "UNION ALL SELECT MIN(due) FROM scheduled "
-          "UNION ALL SELECT MIN(delete_at) FROM messages)");
+          "UNION ALL SELECT MIN(delete_at) FROM messages WHERE delete_at IS NOT NULL)");
   if (!q.row()) return std::nullopt;
   return q.opt_i64(0);
 }
