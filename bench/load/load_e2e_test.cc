@@ -4,7 +4,6 @@
 // Also the exit codes for an unreachable target (3) and a bad command line (2).
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -23,12 +22,16 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "reference/tools/testing/server_process.h"
+
 extern char** environ;
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using unm::tools::testing::ServerProcess;
+using unm::tools::testing::ServerProcessOptions;
 
 // TempDir is a fresh directory removed at the end of the test.
 class TempDir {
@@ -87,56 +90,17 @@ std::string server_exe() {
   return env != nullptr && *env != '\0' ? env : UNM_SERVER_EXE;
 }
 
-// ServerProcess runs the reference server on a free port and reads its "listening on URL"
-// line; the destructor stops it.
-class ServerProcess {
- public:
-  explicit ServerProcess(const fs::path& db, const std::vector<std::string>& extra = {}) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    std::vector<std::string> args{server_exe(),  "--listen", "127.0.0.1:0",     "--db", db.string(),
-                                  "--log-level", "warn",     "--x3dh-delay-ms", "0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = spawn(args, fds[1]);
-    close(fds[1]);
-    out_ = fds[0];
-    std::string buf;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char c[256];
-      const auto n = read(out_, c, sizeof c);
-      if (n <= 0) break;
-      buf.append(c, static_cast<std::size_t>(n));
-      const auto pos = buf.find("listening on ");
-      const auto eol = buf.find('\n', pos);
-      if (pos != std::string::npos && eol != std::string::npos) {
-        url_ = buf.substr(pos + 13, eol - pos - 13);
-        break;
-      }
-    }
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-  const std::string& url() const { return url_; }
-  void kill9() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string url_;
-};
+// server_options runs the server under test on `db` with `extra` flags after the usual ones;
+// a server still running at the end of its scope is killed (-9).
+ServerProcessOptions server_options(const fs::path& db,
+                                    const std::vector<std::string>& extra = {}) {
+  ServerProcessOptions o;
+  o.executable = server_exe();
+  o.db = db;
+  o.flags = {"--log-level", "warn", "--x3dh-delay-ms", "0"};
+  o.flags.insert(o.flags.end(), extra.begin(), extra.end());
+  return o;
+}
 
 std::string read_file(const fs::path& p) {
   std::ifstream f(p);
@@ -181,7 +145,7 @@ void expect_clean(const rapidjson::Value& s, const char* latency_name) {
 
 TEST(LoadToolE2e, EveryScenarioAgainstTheReferenceServer) {
   TempDir dir;
-  ServerProcess server(dir.path() / "load.db");
+  ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty()) << "server did not start";
   const fs::path json = dir.path() / "out.json";
   // Twice against the same server: fresh users per run (random prefix), so the second run
@@ -252,7 +216,7 @@ TEST(LoadToolE2e, EveryScenarioAgainstTheReferenceServer) {
 
 TEST(LoadToolE2e, ExplicitRateWithoutSend2) {
   TempDir dir;
-  ServerProcess server(dir.path() / "load.db");
+  ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty());
   const fs::path json = dir.path() / "out.json";
   const int code =
@@ -286,8 +250,8 @@ TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
             -1);
   ASSERT_GT(gen, 0);
   ASSERT_EQ(wait_exit(gen, std::chrono::seconds(30)), 0);
-  ServerProcess server(dir.path() / "load.db",
-                       {"--tls-cert", cert.string(), "--tls-key", key.string()});
+  ServerProcess server(server_options(dir.path() / "load.db",
+                                      {"--tls-cert", cert.string(), "--tls-key", key.string()}));
   ASSERT_EQ(server.url().rfind("https://", 0), 0u) << server.url();
   const fs::path json = dir.path() / "out.json";
   const std::vector<std::string> args{
@@ -309,7 +273,7 @@ TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
 // 30 s duration or hang), report the failure and exit 1.
 TEST(LoadToolE2e, ServerKilledMidRunFailsPromptly) {
   TempDir dir;
-  ServerProcess server(dir.path() / "load.db");
+  ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty());
   const fs::path json = dir.path() / "out.json";
   const auto start = std::chrono::steady_clock::now();

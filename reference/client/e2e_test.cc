@@ -2,7 +2,6 @@
 // reference server (unmanageable-server), spawned per test on 127.0.0.1 port 0 with a fresh
 // database in a temporary directory and no X3DH grace period (--x3dh-delay-ms 0).
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@
 #include "reference/client/rpc.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/crypto.h"
+#include "reference/tools/testing/server_process.h"
 
 extern char** environ;
 
@@ -27,71 +27,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// ServerProcess runs unmanageable-server for one test and stops it when destroyed.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::filesystem::path& dir) {
-    std::filesystem::create_directories(dir);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    const std::string log = (dir / "server.log").string();
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const std::string db = (dir / "server.db").string();
-    std::vector<std::string> argv_s = {UNM_SERVER_EXE,    "--listen", "127.0.0.1:0",   "--db",  db,
-                                       "--x3dh-delay-ms", "0",        "--synchronous", "normal"};
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(fds[1]);
-    out_ = fds[0];
-    if (rc != 0) {
-      pid_ = -1;
-      return;
-    }
-    // Read "listening on http://127.0.0.1:PORT" with a deadline (never hang the test).
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char c = 0;
-      if (::read(out_, &c, 1) != 1) break;
-      if (c == '\n') break;
-      line += c;
-    }
-    const std::string prefix = "listening on ";
-    if (line.rfind(prefix, 0) == 0) url_ = line.substr(prefix.size());
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(50ms);
-      }
-      if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-      }
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string url_;
-};
+// server_options runs unmanageable-server for one test with its database and stderr log in
+// `dir`; a server still running when it is destroyed gets SIGTERM, then SIGKILL after 5 s.
+tools::testing::ServerProcessOptions server_options(const std::filesystem::path& dir) {
+  tools::testing::ServerProcessOptions o;
+  o.executable = UNM_SERVER_EXE;
+  o.db = dir / "server.db";
+  o.flags = {"--x3dh-delay-ms", "0", "--synchronous", "normal"};
+  o.stderr_log = dir / "server.log";
+  o.stop_signal = SIGTERM;
+  o.stop_grace = 5s;
+  return o;
+}
 
 struct Outcome {
   int code;
@@ -107,7 +54,8 @@ class E2eTest : public ::testing::Test {
            ("unm_client_e2e_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(root);
-    server = std::make_unique<ServerProcess>(root / "server");
+    std::filesystem::create_directories(root / "server");
+    server = std::make_unique<tools::testing::ServerProcess>(server_options(root / "server"));
     ASSERT_FALSE(server->url().empty())
         << "server did not start; see " << (root / "server/server.log");
   }
@@ -155,7 +103,7 @@ class E2eTest : public ::testing::Test {
   }
 
   std::filesystem::path root;
-  std::unique_ptr<ServerProcess> server;
+  std::unique_ptr<tools::testing::ServerProcess> server;
 };
 
 std::int64_t json_id(const std::string& text) {

@@ -5,11 +5,7 @@
 // still fire (events.md EV-TRN-010, EV-MSG-012, EV-DM-013).
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,83 +25,25 @@
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 #include "reference/crypto/sign.h"
+#include "reference/tools/testing/server_process.h"
 #include "reference/transport/event_channel.h"
-
-extern char** environ;
 
 namespace {
 
 using namespace std::chrono_literals;
+using unm::tools::testing::ServerProcess;
+using unm::tools::testing::ServerProcessOptions;
 using unm::transport::EventChannel;
 
-// ServerProcess runs the executable and reads its "listening on URL" line; the destructor kills
-// it if it still runs.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::string& db) {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    std::vector<std::string> args{UNM_SERVER_EXE,    "--listen", "127.0.0.1:0", "--db", db,
-                                  "--x3dh-delay-ms", "0",        "--log-level", "warn"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, UNM_SERVER_EXE, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    out_ = fds[0];
-    // Read the start-up line, bounded by a deadline.
-    std::string buf;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char c[256];
-      const auto n = read(out_, c, sizeof c);
-      if (n <= 0) break;
-      buf.append(c, static_cast<std::size_t>(n));
-      const auto pos = buf.find("listening on ");
-      const auto eol = buf.find('\n', pos);
-      if (pos != std::string::npos && eol != std::string::npos) {
-        url_ = buf.substr(pos + 13, eol - pos - 13);
-        break;
-      }
-    }
-  }
-  ~ServerProcess() {
-    if (pid_ > 0) kill9();
-    if (out_ >= 0) close(out_);
-  }
-  const std::string& url() const { return url_; }
-  void kill9() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // terminate sends SIGTERM and returns the exit status (or -1 after a 10 s timeout + kill).
-  int terminate() {
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    kill9();
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string url_;
-};
+// server_options runs the executable on `db` with no X3DH grace period and warnings only; a
+// server still running at the end of its scope is killed (-9).
+ServerProcessOptions server_options(const std::string& db) {
+  ServerProcessOptions o;
+  o.executable = UNM_SERVER_EXE;
+  o.db = db;
+  o.flags = {"--x3dh-delay-ms", "0", "--log-level", "warn"};
+  return o;
+}
 
 struct User {
   std::string name;
@@ -223,7 +161,7 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
   std::set<std::string> acked;
   std::string dm;
   {
-    ServerProcess server(db);
+    ServerProcess server(server_options(db));
     ASSERT_FALSE(server.url().empty()) << "server did not start";
     Client a(server.url());
     Client b(server.url());
@@ -291,7 +229,7 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
     for (auto& th : threads) th.join();
   }
   ASSERT_GE(acked.size(), 1u);
-  ServerProcess server(db);
+  ServerProcess server(server_options(db));
   ASSERT_FALSE(server.url().empty()) << "server did not restart";
   Client b(server.url());
   ASSERT_TRUE(b.ok());
@@ -329,7 +267,7 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
   Client c(server.url());
   c.login(carol);
   EXPECT_TRUE(c.wait_for("x3dh_notification", "\"id\":" + dm, 10s));
-  EXPECT_EQ(server.terminate(), 0);  // graceful shutdown
+  EXPECT_EQ(server.stop(SIGTERM, 10s), 0);  // graceful shutdown
   std::filesystem::remove_all(dir);
 }
 
@@ -337,7 +275,7 @@ TEST(UnmanageableServer, LoopbackFramingAndFanOut) {  // EV-TRN-002, -005, -007,
   ASSERT_TRUE(unm::crypto::init());
   unm::crypto::DeterministicRandom rng(11);
   const std::string dir = temp_dir();
-  ServerProcess server(dir + "/chat.db");
+  ServerProcess server(server_options(dir + "/chat.db"));
   ASSERT_FALSE(server.url().empty());
   // Only "/" is served: a CONNECT to another namespace is refused.
   unm::transport::ChannelOptions other;
@@ -367,7 +305,7 @@ TEST(UnmanageableServer, LoopbackFramingAndFanOut) {  // EV-TRN-002, -005, -007,
   EXPECT_STREQ(me["result"]["biography"].GetString(), "no ack");
   EXPECT_FALSE(a1.wait_for("profile_notification", "no ack", 0s));
   EXPECT_FALSE(idle.wait_for("profile_notification", "", 0s));
-  EXPECT_EQ(server.terminate(), 0);
+  EXPECT_EQ(server.stop(SIGTERM, 10s), 0);
   std::filesystem::remove_all(dir);
 }
 
