@@ -209,6 +209,15 @@ int run_chat(const Config& c, unm::server::Logger& log) {
     log.log(LogLevel::error, "cannot listen", {{"error", port.error()}});
     return kExitRuntime;
   }
+  // The signal handler goes in before the start-up line: a script that reads the line and
+  // sends SIGTERM at once must get the graceful shutdown (exit 0), not the default action.
+  unm::transport::SignalShutdown signals(ioc, [&](int sig) {
+    log.log(LogLevel::info, "shutting down", {{"signal", std::to_string(sig)}});
+    boost::asio::post(sio.executor(), [&] {
+      app.stop();
+      sio.shutdown();
+    });
+  });
   const std::string scheme = c.transport.tls_cert_file.empty() ? "http" : "https";
   const std::string host = c.transport.host.find(':') != std::string::npos
                                ? "[" + c.transport.host + "]"
@@ -221,13 +230,6 @@ int run_chat(const Config& c, unm::server::Logger& log) {
            {"batch", std::to_string(c.batch)},
            {"verify_threads", std::to_string(c.verify_threads)}});
   boost::asio::post(sio.executor(), [&] { app.start(); });
-  unm::transport::SignalShutdown signals(ioc, [&](int sig) {
-    log.log(LogLevel::info, "shutting down", {{"signal", std::to_string(sig)}});
-    boost::asio::post(sio.executor(), [&] {
-      app.stop();
-      sio.shutdown();
-    });
-  });
   ioc.run();
   log.log(LogLevel::info, "stopped");
   return kExitOk;

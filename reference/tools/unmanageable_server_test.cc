@@ -271,6 +271,18 @@ TEST(UnmanageableServer, KillNineDuringLoadLosesNoAcknowledgedMessageAndTimersRe
   std::filesystem::remove_all(dir);
 }
 
+// A SIGTERM sent the moment the start-up line is read is a graceful shutdown (exit 0): the
+// handler is installed before the line is printed (test-helper finding of session 2).
+TEST(UnmanageableServer, SigtermRightAfterTheStartupLineExitsCleanly) {
+  const std::string dir = temp_dir();
+  for (int i = 0; i < 5; ++i) {
+    ServerProcess server(server_options(dir + "/early-" + std::to_string(i) + ".db"));
+    ASSERT_FALSE(server.url().empty()) << "server did not start";
+    EXPECT_EQ(server.stop(SIGTERM, 10s), 0) << "attempt " << i;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(UnmanageableServer, LoopbackFramingAndFanOut) {  // EV-TRN-002, -005, -007, -008, -021
   ASSERT_TRUE(unm::crypto::init());
   unm::crypto::DeterministicRandom rng(11);

@@ -187,10 +187,11 @@ int run_echo_server(const ServerOptions& options, std::ostream& log) {
     log << "error: " << port.error() << "\n";
     return 1;
   }
-  log << "listening on " << (options.tls_cert_file.empty() ? "http" : "https") << "://"
-      << options.host << ":" << *port << std::endl;
+  // Signals first: a SIGTERM sent as soon as the line is read must shut down gracefully.
   SignalShutdown signals(ioc,
                          [&](int) { asio::post(server.executor(), [&] { server.shutdown(); }); });
+  log << "listening on " << (options.tls_cert_file.empty() ? "http" : "https") << "://"
+      << options.host << ":" << *port << std::endl;
   ioc.run();
   log << "shut down" << std::endl;
   return 0;
