@@ -30,6 +30,36 @@ RC_GTEST_PROP(Hex, RoundTrip, (const std::vector<std::uint8_t>& bytes)) {
   RC_ASSERT(*back == bytes);
 }
 
+// from_hex on arbitrary text agrees with a character-by-character model: every byte value is
+// tried (the decoder uses a 256-entry table), with a bias towards hex digits and near misses.
+RC_GTEST_PROP(Hex, DecodeAgreesWithAModel, ()) {
+  const auto text = *rc::gen::container<std::string>(
+      rc::gen::oneOf(rc::gen::elementOf(std::string("0123456789abcdef")),
+                     rc::gen::elementOf(std::string("ABCDEFgG/:`@ ") + '\0' + '\xff'),
+                     rc::gen::arbitrary<char>()));
+  auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const auto got = from_hex(text);
+  if (text.size() % 2 != 0) {
+    RC_ASSERT(!got && got.error() == HexError::odd_length);
+    return;
+  }
+  bool all_hex = true;
+  for (char c : text) all_hex = all_hex && value(c) >= 0;
+  RC_ASSERT(is_lower_hex(text) == all_hex);
+  if (!all_hex) {
+    RC_ASSERT(!got && got.error() == HexError::bad_character);
+    return;
+  }
+  RC_ASSERT(got.has_value());
+  for (std::size_t i = 0; i < got->size(); ++i)
+    RC_ASSERT((*got)[i] ==
+              static_cast<std::uint8_t>(value(text[2 * i]) * 16 + value(text[2 * i + 1])));
+}
+
 TEST(Utf8, CountsScalarValues) {
   EXPECT_EQ(utf8_scalar_count("abc"), 3u);
   EXPECT_EQ(utf8_scalar_count("\xc3\xa9t\xc3\xa9"), 3u);           // été
