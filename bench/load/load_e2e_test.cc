@@ -23,6 +23,7 @@
 #include <rapidjson/document.h>
 
 #include "reference/tools/testing/server_process.h"
+#include "reference/tools/testing/temp_dir.h"
 
 extern char** environ;
 
@@ -32,23 +33,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using unm::tools::testing::ServerProcess;
 using unm::tools::testing::ServerProcessOptions;
-
-// TempDir is a fresh directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "unm-load-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using unm::tools::testing::TempDir;
 
 // spawn starts `args` with stdout to `out_fd` (or /dev/null when -1) and stderr inherited.
 pid_t spawn(const std::vector<std::string>& args, int out_fd) {
@@ -144,7 +129,7 @@ void expect_clean(const rapidjson::Value& s, const char* latency_name) {
 }
 
 TEST(LoadToolE2e, EveryScenarioAgainstTheReferenceServer) {
-  TempDir dir;
+  TempDir dir("unm-load");
   ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty()) << "server did not start";
   const fs::path json = dir.path() / "out.json";
@@ -215,7 +200,7 @@ TEST(LoadToolE2e, EveryScenarioAgainstTheReferenceServer) {
 }
 
 TEST(LoadToolE2e, ExplicitRateWithoutSend2) {
-  TempDir dir;
+  TempDir dir("unm-load");
   ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty());
   const fs::path json = dir.path() / "out.json";
@@ -240,7 +225,7 @@ TEST(LoadToolE2e, ExplicitRateWithoutSend2) {
 // TLS: a self-signed certificate (made with the openssl command) is refused unless --insecure.
 TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
   if (access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "no openssl command";
-  TempDir dir;
+  TempDir dir("unm-load");
   const fs::path cert = dir.path() / "cert.pem";
   const fs::path key = dir.path() / "key.pem";
   const pid_t gen =
@@ -272,7 +257,7 @@ TEST(LoadToolE2e, HttpsTargetNeedsInsecureForSelfSignedCertificate) {
 // The server dies in the middle of a run: the tool must notice, stop soon (not wait for the
 // 30 s duration or hang), report the failure and exit 1.
 TEST(LoadToolE2e, ServerKilledMidRunFailsPromptly) {
-  TempDir dir;
+  TempDir dir("unm-load");
   ServerProcess server(server_options(dir.path() / "load.db"));
   ASSERT_FALSE(server.url().empty());
   const fs::path json = dir.path() / "out.json";
@@ -313,7 +298,7 @@ TEST(LoadToolE2e, UnreachableTargetExitsThree) {
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
   const int port = ntohs(a.sin_port);
   close(fd);
-  TempDir dir;
+  TempDir dir("unm-load");
   const fs::path json = dir.path() / "out.json";
   EXPECT_EQ(run_load({"--target", "http://127.0.0.1:" + std::to_string(port)}, json), 3);
   // The JSON still says what happened.
@@ -326,7 +311,7 @@ TEST(LoadToolE2e, UnreachableTargetExitsThree) {
 }
 
 TEST(LoadToolE2e, UsageErrorsExitTwoAndHelpZero) {
-  TempDir dir;
+  TempDir dir("unm-load");
   const fs::path json = dir.path() / "out.json";
   EXPECT_EQ(run_load({"--duration", "1"}, json), 2);  // no --target
   EXPECT_EQ(run_load({"--target", "http://x", "--scenario", "nope"}, json), 2);

@@ -298,6 +298,17 @@ Merged merge(std::vector<WorkerResult>& results) {
   return m;
 }
 
+// settle records a scenario's request outcome: its successes and errors by reason, and a failure
+// named `none_ok` when not a single request succeeded (unless an earlier failure is recorded).
+void settle(ScenarioReport& rep, const Merged& m, const char* none_ok) {
+  rep.ok_requests = m.ok;
+  rep.errors = m.errors;
+  if (m.ok == 0 && rep.ok) {
+    rep.ok = false;
+    rep.failure = none_ok;
+  }
+}
+
 // count_events installs a handler on `ch` that counts the events named `event` and drops
 // everything else (a Session's own queue would otherwise grow without bound).
 void count_events(EventChannel& ch, const char* event, std::atomic<std::uint64_t>& counter) {
@@ -569,8 +580,6 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
     if (ok_so_far == 0) break;
   }
   Merged m = merge(results);
-  rep.ok_requests = m.ok;
-  rep.errors = m.errors;
   rep.metrics.emplace_back("logins", static_cast<double>(m.ok));
   rep.metrics.emplace_back("seconds", timed_s);
   rep.metrics.emplace_back("rate_per_s", timed_s > 0 ? static_cast<double>(m.ok) / timed_s : 0);
@@ -589,10 +598,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
       "users are online at a time; closing is server work inside the timed span); latency from the "
       "login request to the response's ack; the "
       "challenge response (one X25519 multiplication) is computed inside the timed span");
-  if (m.ok == 0 && rep.ok) {
-    rep.ok = false;
-    rep.failure = "no login succeeded";
-  }
+  settle(rep, m, "no login succeeded");
   return rep;
 }
 
@@ -658,8 +664,6 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   close_all(env->senders);
   Merged m = merge(results);
   const double seconds = m.last_end > measure_start ? seconds_of(m.last_end - measure_start) : 0;
-  rep.ok_requests = m.ok;
-  rep.errors = m.errors;
   rep.metrics.emplace_back("acked", static_cast<double>(m.ok));
   rep.metrics.emplace_back("seconds", seconds);
   rep.metrics.emplace_back("rate_per_s", seconds > 0 ? static_cast<double>(m.ok) / seconds : 0);
@@ -672,10 +676,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
       "message as soon as the previous one is acknowledged; latency from the "
       "request to its ack; each sender is the only online member of its DM, so "
       "it also receives its own message_notification (EV-MSG-005)");
-  if (m.ok == 0 && rep.ok) {
-    rep.ok = false;
-    rep.failure = "no message was acknowledged";
-  }
+  settle(rep, m, "no message was acknowledged");
   return rep;
 }
 
@@ -841,8 +842,6 @@ ScenarioReport run_fanout(const Options& o, const std::string& prefix) {
   const std::int64_t start_ns = ns_of(measure_start.time_since_epoch());
   const double seconds =
       last_receipt > start_ns ? static_cast<double>(last_receipt - start_ns) / 1e9 : 0;
-  rep.ok_requests = m.ok;
-  rep.errors = m.errors;
   rep.metrics.emplace_back("acked", static_cast<double>(m.ok));
   rep.metrics.emplace_back("notifications", static_cast<double>(timed_notifications));
   rep.metrics.emplace_back("seconds", seconds);
@@ -864,10 +863,7 @@ ScenarioReport run_fanout(const Options& o, const std::string& prefix) {
       "first) and minus the send itself; rate_per_s counts notifications");
   rep.notes.push_back("messages are pre-computed and never reused (" + std::to_string(o.pool) +
                       "): the timed phase ends early when they run out (pool_exhausted = 1)");
-  if (m.ok == 0 && rep.ok) {
-    rep.ok = false;
-    rep.failure = "no message was acknowledged";
-  }
+  settle(rep, m, "no message was acknowledged");
   return rep;
 }
 
@@ -939,8 +935,6 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   std::uint64_t late_total = 0;
   for (auto l : late) late_total += l;
   const double seconds = seconds_of(deadline - measure_start);
-  rep.ok_requests = m.ok;
-  rep.errors = m.errors;
   rep.metrics.emplace_back("offered_rate_per_s", rate);
   rep.metrics.emplace_back(
       "scheduled", static_cast<double>(total - sched.count_before(measure_start - sched.start())));
@@ -956,10 +950,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
       "the next free one of connections × in_flight threads; latency from the "
       "due time to the ack, so server stalls are not hidden (late_starts counts "
       "requests that started > 1 ms late because every thread was busy)");
-  if (m.ok == 0 && rep.ok) {
-    rep.ok = false;
-    rep.failure = "no message was acknowledged";
-  }
+  settle(rep, m, "no message was acknowledged");
   return rep;
 }
 

@@ -3,6 +3,7 @@
 // shell scripts that stand in for a server which never starts, ends early, ignores SIGTERM or
 // prints other lines before its URL.
 #include "reference/tools/testing/server_process.h"
+#include "reference/tools/testing/temp_dir.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,23 +31,7 @@ using unm::tools::testing::ServerProcess;
 using unm::tools::testing::ServerProcessOptions;
 using unm::tools::testing::start_error_name;
 using unm::tools::testing::StartError;
-
-// TempDir is a fresh directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "unm-server-process-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using unm::tools::testing::TempDir;
 
 std::string read_file(const fs::path& p) {
   std::ifstream f(p);
@@ -119,7 +104,7 @@ bool gone(pid_t pid) {
 }
 
 TEST(ServerProcess, StartsOnAPortTheOsChoseAndStopsGracefullyWithExitCodeZero) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcess server(server_options(dir.path()));
   ASSERT_EQ(server.url().rfind("http://127.0.0.1:", 0), 0u) << server.url();
   EXPECT_FALSE(server.start_error().has_value());
@@ -142,7 +127,7 @@ TEST(ServerProcess, StartsOnAPortTheOsChoseAndStopsGracefullyWithExitCodeZero) {
 }
 
 TEST(ServerProcess, Kill9EndsTheServerWithoutAnExitCode) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcess server(server_options(dir.path()));
   ASSERT_FALSE(server.url().empty());
   const pid_t pid = server.pid();
@@ -157,7 +142,7 @@ TEST(ServerProcess, Kill9EndsTheServerWithoutAnExitCode) {
 }
 
 TEST(ServerProcess, DestructorKillsByDefaultAndStopsGracefullyWhenAsked) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   pid_t pid = -1;
   {
     ServerProcess server(server_options(dir.path()));
@@ -182,7 +167,7 @@ TEST(ServerProcess, DestructorKillsByDefaultAndStopsGracefullyWhenAsked) {
 }
 
 TEST(ServerProcess, AServerThatRejectsItsFlagsHasNoUrlAndItsExitCodeIsKept) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcessOptions o = server_options(dir.path());
   o.flags.push_back("--no-such-flag");
   ServerProcess server(o);
@@ -194,7 +179,7 @@ TEST(ServerProcess, AServerThatRejectsItsFlagsHasNoUrlAndItsExitCodeIsKept) {
 }
 
 TEST(ServerProcess, AMissingExecutableIsASpawnFailure) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcessOptions o = server_options(dir.path());
   o.executable = (dir.path() / "no-such-server").string();
   ServerProcess server(o);
@@ -207,7 +192,7 @@ TEST(ServerProcess, AMissingExecutableIsASpawnFailure) {
 }
 
 TEST(ServerProcess, AnUnopenableStderrLogIsASpawnFailure) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcessOptions o = server_options(dir.path());
   o.stderr_log = dir.path() / "no-such-dir" / "server.log";
   ServerProcess server(o);
@@ -217,7 +202,7 @@ TEST(ServerProcess, AnUnopenableStderrLogIsASpawnFailure) {
 }
 
 TEST(ServerProcess, ASilentServerTimesOutAndIsKilled) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcessOptions o;
   o.executable = write_script(dir.path(), "silent", "exec sleep 30").string();
   o.db = dir.path() / "x.db";
@@ -235,9 +220,9 @@ TEST(ServerProcess, ASilentServerTimesOutAndIsKilled) {
 }
 
 TEST(ServerProcess, AServerIgnoringTheStopSignalIsKilledAfterTheLimit) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   ServerProcessOptions o;
-  o.executable = write_script(dir.path(), "stubborn",
+  o.executable = write_script(dir.path(), "ignores-sigterm",
                               "trap '' TERM\necho 'listening on http://127.0.0.1:1'\nexec sleep 30")
                      .string();
   o.db = dir.path() / "x.db";
@@ -250,7 +235,7 @@ TEST(ServerProcess, AServerIgnoringTheStopSignalIsKilledAfterTheLimit) {
 }
 
 TEST(ServerProcess, ArgumentsAreListenDbThenTheFlagsInOrder) {
-  TempDir dir;
+  TempDir dir("unm-server-process");
   const fs::path args = dir.path() / "args.txt";
   ServerProcessOptions o;
   // The script records its arguments one a line, announces a URL, and exits 5 on SIGTERM.
@@ -286,7 +271,7 @@ RC_GTEST_PROP(ServerProcess, UrlIsTheRestOfTheListeningLineAfterAnyOtherOutput, 
       "http://" +
       *rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::inRange<char>('a', 'z' + 1))) +
       ":" + std::to_string(*rc::gen::inRange(1, 65536));
-  TempDir dir;
+  TempDir dir("unm-server-process");
   const fs::path out = dir.path() / "stdout.txt";
   {
     std::ofstream f(out);
