@@ -517,6 +517,10 @@ class Core : public std::enable_shared_from_this<Core> {
 
   void fail(ChannelFailure f) {
     if (state_ == State::closed) return;
+    // A failure during close_gracefully's drain (e.g. the server answering the pending long-poll
+    // of the session the close just ended with HTTP 400) is a consequence of the close: report
+    // the close, as the caller asked for it (CI flake of ClientInterop.CloseSends…, polling).
+    if (closing_) f = failure(ChannelError::disconnected, "closed by the client");
     const bool was_connected = state_ == State::connected;
     state_ = State::closed;
     connected_ = false;
