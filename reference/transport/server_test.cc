@@ -780,6 +780,16 @@ class RoomApp : public SocketIoApp {
             }
           });
       return;
+    } else if (event == "burst") {
+      // burst N: N events emitted from this one handler (frame i carries i and a payload of
+      // (i * 997) % 70000 bytes, so some frames are larger than a TCP segment), then the ack.
+      const unsigned n = args.Size() > 0 && args[0].IsUint() ? args[0].GetUint() : 0;
+      for (unsigned i = 0; i < n; ++i) {
+        server->emit_json(
+            conn, nsp, "part",
+            "[" + std::to_string(i) + ",\"" + std::string((i * 997U) % 70000U, 'x') + "\"]");
+      }
+      out.PushBack(n, al);
     } else if (event == "kick") {
       server->disconnect_socket(conn, nsp);
       return;
@@ -891,6 +901,33 @@ TEST_F(AppFixture, ServerToClientAcksAndTimeouts) {
   ws.send(R"(42["whoami"])");  // no ack id: no answer either
   ws.send(R"(427["whoami"])");
   EXPECT_EQ(ws.next(), std::optional<std::string>(R"(437["anonymous"])"));
+}
+
+// The frames one handler queues leave together (TCP_CORK while the queue is non-empty, see
+// http_server.cc): all of them arrive, whole and in order, before the ack that followed them; and
+// nothing is held back afterwards — a cork left on would delay every later small frame by the
+// kernel's 200 ms, so 20 request/answer round trips would take at least 4 s.
+TEST_F(AppFixture, BurstsArriveWholeAndInOrderAndNothingIsHeldBack) {
+  start();
+  WsClient ws;
+  ASSERT_EQ(sio_open(ws, port_).rfind("0{", 0), 0U);
+  for (const unsigned n : {1U, 2U, 300U}) {
+    ws.send("421[\"burst\"," + std::to_string(n) + "]");
+    for (unsigned i = 0; i < n; ++i) {
+      const auto f = ws.next();
+      ASSERT_TRUE(f.has_value()) << "frame " << i << " of " << n;
+      EXPECT_EQ(*f, "42[\"part\"," + std::to_string(i) + ",\"" +
+                        std::string((i * 997U) % 70000U, 'x') + "\"]")
+          << "frame " << i << " of " << n;
+    }
+    EXPECT_EQ(ws.next(), std::optional<std::string>("431[" + std::to_string(n) + "]"));
+  }
+  const auto start_time = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    ws.send(R"(422["whoami"])");
+    ASSERT_EQ(ws.next(), std::optional<std::string>(R"(432["anonymous"])"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start_time, 3s);
 }
 
 TEST_F(AppFixture, SessionDataRefusalAndDisconnectReasons) {
