@@ -625,43 +625,74 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   const int S = o.connections;
   const int W = o.in_flight;
   const auto timeout = timeout_of(o);
-  std::vector<WorkerResult> results(static_cast<std::size_t>(S * W));
+  // One record per connection: its requests are answered on its channel's I/O thread, one
+  // completion at a time, so each record has a single writer.
+  std::vector<WorkerResult> results(static_cast<std::size_t>(S));
+  std::vector<Rpc> rpcs;
+  for (auto& sender : env->senders) rpcs.emplace_back(sender.session->channel(), timeout);
   std::atomic<std::uint64_t> acked{0};
+  std::mutex mu;
+  std::condition_variable ended;
+  int active = S * W;  // request chains still running, guarded by mu
+  // send_next (below) outlives every chain: a chain's completion may run until close_all.
+  std::function<void(int, std::size_t)> send_next;
   const CpuMeter cpu;
   const auto measure_start = Clock::now() + seconds_ns(o.warmup_s);
   const auto deadline = measure_start + seconds_ns(o.duration_s);
   {
     Progress progress(o, rep.name, acked, "acked");
-    run_parallel(S * W, [&](int t) {
-      const int c = t % S;
-      WorkerResult& res = results[static_cast<std::size_t>(t)];
-      const auto& pool = env->pools[static_cast<std::size_t>(c)];
-      Rpc rpc(env->senders[static_cast<std::size_t>(c)].session->channel(), timeout);
-      std::size_t k = static_cast<std::size_t>(t / S);
-      while (true) {
-        const auto start = Clock::now();
-        if (start >= deadline) break;
-        auto r = rpc.call_true("send_message", pool[k % pool.size()]);
-        k += static_cast<std::size_t>(W);
-        const auto end = Clock::now();
-        const bool timed = start >= measure_start;
-        if (timed) res.last_end = end;
-        if (!r) {
-          // A broken connection ends this thread, and counts even during the warm-up.
-          const bool broken = r.error().code == client::ErrorCode::transport;
-          if (timed || broken) res.errors.add(reason_of(r.error()));
-          if (broken) break;
-          continue;
-        }
-        if (!timed) continue;
-        res.ok++;
-        res.latency_ns.push_back(ns_of(end - start));
-        acked.fetch_add(1, std::memory_order_relaxed);
+    // Closed loop without a thread per request: each of the S × W chains sends its next message
+    // from the completion of the previous one (Rpc::call_true_async), on the connection's I/O
+    // thread, until the deadline. The load generator's own CPU then stays small and mostly
+    // spent in the protocol, not in waking threads.
+    send_next = [&](int c, std::size_t k) {
+      const auto start = Clock::now();
+      if (start >= deadline) {
+        std::lock_guard lock(mu);
+        if (--active == 0) ended.notify_all();
+        return;
       }
-    });
+      const auto& pool = env->pools[static_cast<std::size_t>(c)];
+      rpcs[static_cast<std::size_t>(c)].call_true_async(
+          "send_message", pool[k % pool.size()], [&, c, k, start](client::Result<void> r) {
+            const auto end = Clock::now();
+            WorkerResult& res = results[static_cast<std::size_t>(c)];
+            const bool timed = start >= measure_start;
+            if (timed) res.last_end = end;
+            if (!r) {
+              // A broken connection ends this chain, and counts even during the warm-up.
+              const bool broken = r.error().code == client::ErrorCode::transport;
+              if (timed || broken) res.errors.add(reason_of(r.error()));
+              if (broken) {
+                std::lock_guard lock(mu);
+                if (--active == 0) ended.notify_all();
+                return;
+              }
+            } else if (timed) {
+              res.ok++;
+              res.latency_ns.push_back(ns_of(end - start));
+              acked.fetch_add(1, std::memory_order_relaxed);
+            }
+            send_next(c, k + static_cast<std::size_t>(W));
+          });
+    };
+    for (int w = 0; w < W; ++w)
+      for (int c = 0; c < S; ++c) send_next(c, static_cast<std::size_t>(w));
+    // Every chain ends at most one timeout after the deadline (an unanswered request fails
+    // then); the slack only guards against a channel that stopped calling back at all.
+    std::unique_lock lock(mu);
+    if (!ended.wait_until(lock, deadline + timeout + std::chrono::seconds(5),
+                          [&] { return active == 0; })) {
+      rep.ok = false;
+      rep.failure = std::to_string(active) + " request chains did not end";
+    }
   }
   const double client_cores = cpu.cores();
-  close_all(env->senders);
+  close_all(env->senders);  // fails whatever is still outstanding, so no chain outlives `results`
+  {
+    std::unique_lock lock(mu);
+    ended.wait_for(lock, std::chrono::seconds(5), [&] { return active == 0; });
+  }
   Merged m = merge(results);
   const double seconds = m.last_end > measure_start ? seconds_of(m.last_end - measure_start) : 0;
   rep.metrics.emplace_back("acked", static_cast<double>(m.ok));
@@ -672,8 +703,9 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   rep.metrics.emplace_back("setup_seconds", setup_s);
   rep.latencies.emplace_back("ack", summarize(std::move(m.latency_ns)));
   rep.notes.push_back(
-      "closed loop: each of connections × in_flight threads sends its next "
-      "message as soon as the previous one is acknowledged; latency from the "
+      "closed loop: each of connections × in_flight request chains sends its next "
+      "message as soon as the previous one is acknowledged (from the acknowledgement's "
+      "completion on the connection's I/O thread, no thread per request); latency from the "
       "request to its ack; each sender is the only online member of its DM, so "
       "it also receives its own message_notification (EV-MSG-005)");
   settle(rep, m, "no message was acknowledged");
@@ -875,7 +907,6 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   add_common_params(rep, o);
   rep.params.emplace_back("members", 2);
   rep.params.emplace_back("connections", o.connections);
-  rep.params.emplace_back("in_flight", o.in_flight);
   rep.params.emplace_back("offered_rate_per_s", rate);
   std::atomic<std::uint64_t> notified{0};  // before env: its handlers count here until closed
   const auto setup_start = Clock::now();
@@ -889,51 +920,73 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   for (auto& s : env->senders) count_notifications(s.session->channel(), notified);
 
   const int S = o.connections;
-  const int threads = S * o.in_flight;
   const auto timeout = timeout_of(o);
+  std::vector<Rpc> rpcs;
+  for (auto& sender : env->senders) rpcs.emplace_back(sender.session->channel(), timeout);
   const CpuMeter cpu;
   const RateSchedule sched(Clock::now() + std::chrono::milliseconds(20), rate);
   const auto measure_start = sched.start() + seconds_ns(o.warmup_s);
   const auto deadline = measure_start + seconds_ns(o.duration_s);
   const std::uint64_t total = sched.count_before(deadline - sched.start());
-  std::vector<WorkerResult> results(static_cast<std::size_t>(threads));
-  std::vector<std::uint64_t> late(static_cast<std::size_t>(threads), 0);
-  std::atomic<std::uint64_t> next{0};
+  // One record per connection, written by its channel's I/O thread only.
+  std::vector<WorkerResult> results(static_cast<std::size_t>(S));
+  std::uint64_t late_total = 0;
   std::atomic<std::uint64_t> acked{0};
+  std::mutex mu;
+  std::condition_variable ended;
+  std::uint64_t outstanding = 0;  // requests sent and not yet completed, guarded by mu
   {
     Progress progress(o, "latency", acked, "acked");
-    run_parallel(threads, [&](int t) {
-      WorkerResult& res = results[static_cast<std::size_t>(t)];
-      for (std::uint64_t i = next++; i < total; i = next++) {
-        const auto due = sched.due(i);
-        std::this_thread::sleep_until(due);
-        const std::size_t c = static_cast<std::size_t>(i % static_cast<std::uint64_t>(S));
-        const auto& pool = env->pools[c];
-        const auto start = Clock::now();
-        auto r =
-            Rpc(env->senders[c].session->channel(), timeout)
-                .call_true("send_message", pool[(i / static_cast<std::uint64_t>(S)) % pool.size()]);
-        const auto end = Clock::now();
-        const bool timed = due >= measure_start;
-        if (!timed) continue;
-        res.last_end = end;
-        // A start more than 1 ms after the due time means every sending thread was busy.
-        if (start - due > std::chrono::milliseconds(1)) late[static_cast<std::size_t>(t)]++;
-        if (!r) {
-          res.errors.add(reason_of(r.error()));
-          continue;
-        }
-        res.ok++;
-        res.latency_ns.push_back(ns_of(end - due));
-        acked.fetch_add(1, std::memory_order_relaxed);
+    // One scheduling thread sends request i at its due time without waiting for anything
+    // (Rpc::call_true_async); its completion, on the connection's I/O thread, records the
+    // latency from the due time. A slow server therefore cannot slow the schedule down.
+    for (std::uint64_t i = 0; i < total; ++i) {
+      const auto due = sched.due(i);
+      std::this_thread::sleep_until(due);
+      const std::size_t c = static_cast<std::size_t>(i % static_cast<std::uint64_t>(S));
+      const auto& pool = env->pools[c];
+      const auto start = Clock::now();
+      const bool timed = due >= measure_start;
+      // A start more than 1 ms after the due time means the scheduling thread fell behind.
+      if (timed && start - due > std::chrono::milliseconds(1)) late_total++;
+      {
+        std::lock_guard lock(mu);
+        ++outstanding;
       }
-    });
+      rpcs[c].call_true_async("send_message",
+                              pool[(i / static_cast<std::uint64_t>(S)) % pool.size()],
+                              [&, c, due, timed](client::Result<void> r) {
+                                const auto end = Clock::now();
+                                if (timed) {
+                                  WorkerResult& res = results[c];
+                                  res.last_end = end;
+                                  if (!r) {
+                                    res.errors.add(reason_of(r.error()));
+                                  } else {
+                                    res.ok++;
+                                    res.latency_ns.push_back(ns_of(end - due));
+                                    acked.fetch_add(1, std::memory_order_relaxed);
+                                  }
+                                }
+                                std::lock_guard lock(mu);
+                                if (--outstanding == 0) ended.notify_all();
+                              });
+    }
+    // Every request completes within its timeout; the slack guards against a silent channel.
+    std::unique_lock lock(mu);
+    if (!ended.wait_for(lock, timeout + std::chrono::seconds(5),
+                        [&] { return outstanding == 0; })) {
+      rep.ok = false;
+      rep.failure = std::to_string(outstanding) + " requests never completed";
+    }
   }
   const double client_cores = cpu.cores();
-  close_all(env->senders);
+  close_all(env->senders);  // fails whatever is still outstanding, before `results` goes away
+  {
+    std::unique_lock lock(mu);
+    ended.wait_for(lock, std::chrono::seconds(5), [&] { return outstanding == 0; });
+  }
   Merged m = merge(results);
-  std::uint64_t late_total = 0;
-  for (auto l : late) late_total += l;
   const double seconds = seconds_of(deadline - measure_start);
   rep.metrics.emplace_back("offered_rate_per_s", rate);
   rep.metrics.emplace_back(
@@ -946,10 +999,10 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   rep.metrics.emplace_back("setup_seconds", setup_s);
   rep.latencies.emplace_back("ack", summarize(std::move(m.latency_ns)));
   rep.notes.push_back(
-      "open loop: request i is due at start + i/rate on a fixed schedule, sent by "
-      "the next free one of connections × in_flight threads; latency from the "
-      "due time to the ack, so server stalls are not hidden (late_starts counts "
-      "requests that started > 1 ms late because every thread was busy)");
+      "open loop: request i is due at start + i/rate on a fixed schedule and sent then, "
+      "round-robin over the connections, without waiting for earlier answers; latency from "
+      "the due time to the ack, so server stalls are not hidden (late_starts counts requests "
+      "that the scheduling thread sent > 1 ms late)");
   settle(rep, m, "no message was acknowledged");
   return rep;
 }

@@ -79,13 +79,21 @@ Error channel_error(const transport::ChannelFailure& f) {
   return Error{code, std::move(detail)};
 }
 
-Result<rapidjson::Document> Rpc::call(std::string_view event, std::string_view payload_json) const {
+namespace {
+
+std::string args_of(std::string_view payload_json) {
   std::string args;
   args.reserve(payload_json.size() + 2);
   args += '[';
   args += payload_json;
   args += ']';
-  auto ack = channel_->call(event, args, timeout_);
+  return args;
+}
+
+// interpret_ack turns the channel's outcome of `event` into the acknowledged "result" value
+// (EV-TRN-005/006), or the error that explains why there is none.
+Result<rapidjson::Document> interpret_ack(
+    std::string_view event, const Expected<std::string, transport::ChannelFailure>& ack) {
   if (!ack) return Unexpected<Error>{channel_error(ack.error())};
   auto doc = parse_json(*ack);
   const std::string where = std::string(event) + ": ";
@@ -111,12 +119,30 @@ Result<rapidjson::Document> Rpc::call(std::string_view event, std::string_view p
   return out;
 }
 
-Result<void> Rpc::call_true(std::string_view event, std::string_view payload_json) const {
-  auto r = call(event, payload_json);
+Result<void> must_be_true(std::string_view event, const Result<rapidjson::Document>& r) {
   if (!r) return Unexpected<Error>{r.error()};
   if (!r->IsBool() || !r->GetBool())
     return fail(ErrorCode::protocol, std::string(event) + ": result is not true");
   return {};
+}
+
+}  // namespace
+
+Result<rapidjson::Document> Rpc::call(std::string_view event, std::string_view payload_json) const {
+  return interpret_ack(event, channel_->call(event, args_of(payload_json), timeout_));
+}
+
+Result<void> Rpc::call_true(std::string_view event, std::string_view payload_json) const {
+  return must_be_true(event, call(event, payload_json));
+}
+
+void Rpc::call_true_async(std::string_view event, std::string_view payload_json,
+                          std::function<void(Result<void>)> done) const {
+  channel_->call_async(event, args_of(payload_json), timeout_,
+                       [name = std::string(event), done = std::move(done)](
+                           Expected<std::string, transport::ChannelFailure> ack) {
+                         done(must_be_true(name, interpret_ack(name, ack)));
+                       });
 }
 
 }  // namespace unm::client

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -63,6 +64,11 @@ class Rpc {
 
   // call_true is call() for events whose result must be `true` (setters, EV-TRN-006).
   Result<void> call_true(std::string_view event, std::string_view payload_json) const;
+
+  // call_true_async is call_true without waiting (EventChannel::call_async): `done` gets the
+  // same outcome call_true would return, once, on the channel's I/O thread.
+  void call_true_async(std::string_view event, std::string_view payload_json,
+                       std::function<void(Result<void>)> done) const;
 
   std::chrono::milliseconds timeout() const { return timeout_; }
   transport::EventChannel& channel() const { return *channel_; }

@@ -48,6 +48,30 @@ TEST(Rpc, MalformedAcksAreProtocolErrors) {
   }
 }
 
+// call_true_async gives exactly what call_true gives, for every kind of answer.
+TEST(Rpc, CallTrueAsyncAnswersLikeCallTrue) {
+  for (const std::optional<std::string>& ack :
+       {std::optional<std::string>(R"([{"success":true,"result":true}])"),
+        std::optional<std::string>(R"([{"success":true,"result":1}])"),
+        std::optional<std::string>(R"([{"success":false,"result":"No."}])"),
+        std::optional<std::string>("not json"), std::optional<std::string>()}) {
+    auto sync_ch = answering(ack);
+    auto async_ch = answering(ack);
+    const auto want = Rpc(sync_ch, std::chrono::milliseconds(10)).call_true("x", "{}");
+    std::optional<Result<void>> got;
+    Rpc(async_ch, std::chrono::milliseconds(10)).call_true_async("x", "{}", [&](Result<void> r) {
+      got = std::move(r);
+    });
+    ASSERT_TRUE(got.has_value()) << ack.value_or("no ack");
+    ASSERT_EQ(got->has_value(), want.has_value()) << ack.value_or("no ack");
+    if (!want) {
+      EXPECT_EQ(got->error().code, want.error().code) << ack.value_or("no ack");
+      EXPECT_EQ(got->error().detail, want.error().detail) << ack.value_or("no ack");
+    }
+    EXPECT_EQ(async_ch.calls, sync_ch.calls);
+  }
+}
+
 TEST(Rpc, NoAckIsATimeoutAndAClosedChannelIsATransportError) {
   auto silent = answering(std::nullopt);
   auto r = Rpc(silent, std::chrono::milliseconds(10)).call("x", "{}");

@@ -24,6 +24,10 @@
 #include <utility>
 #include <vector>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <boost/asio/co_spawn.hpp>
@@ -289,6 +293,9 @@ class WsConn {
   virtual Awaitable<Expected<WsMessage, ChannelFailure>> read() = 0;
   virtual Awaitable<Result> write(const eio::Packet& p) = 0;
   virtual void abort() = 0;
+  // cork holds written frames in the kernel (TCP_CORK) until it is turned off again, so a burst
+  // of frames leaves in as few segments as possible; best effort, a no-op where unsupported.
+  virtual void cork(bool on) = 0;
 };
 
 template <class NextLayer>
@@ -375,6 +382,17 @@ class BasicWsConn final : public WsConn {
 
   void abort() override { beast::get_lowest_layer(ws_).close(); }
 
+  void cork(bool on) override {
+#ifdef TCP_CORK
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    if (!socket.is_open()) return;
+    const int value = on ? 1 : 0;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+#else
+    (void)on;
+#endif
+  }
+
  private:
   static websocket::stream<NextLayer> make_stream(asio::any_io_executor ex, ssl::context* ctx) {
     if constexpr (kTls) {
@@ -423,6 +441,7 @@ enum class Transport : int { none = 0, polling = 1, websocket = 2 };
 enum class State { connecting, connected, closed };
 
 using AckPromise = std::promise<Expected<std::string, ChannelFailure>>;
+using AckResult = Expected<std::string, ChannelFailure>;
 
 class Core : public std::enable_shared_from_this<Core> {
  public:
@@ -438,7 +457,8 @@ class Core : public std::enable_shared_from_this<Core> {
         drained_(ex_),
         heartbeat_(ex_),
         connect_timer_(ex_),
-        assembler_(sio::Limits{kMaxIncomingBytes, 64, 64}) {}
+        assembler_(sio::Limits{kMaxIncomingBytes, 64, 64}),
+        ack_timer_(ex_) {}
 
   // ---- any thread ----------------------------------------------------------------------------
 
@@ -446,14 +466,22 @@ class Core : public std::enable_shared_from_this<Core> {
   Transport transport() const { return static_cast<Transport>(transport_flag_.load()); }
   const ChannelOptions& options() const { return opts_; }
 
-  // register_ack reserves a fresh ack id with its promise.
-  std::pair<std::uint64_t, std::future<Expected<std::string, ChannelFailure>>> register_ack() {
+  // register_ack reserves a fresh ack id with its promise (call(): the caller waits and times
+  // out by itself).
+  std::pair<std::uint64_t, std::future<AckResult>> register_ack() {
     auto promise = std::make_shared<AckPromise>();
     auto fut = promise->get_future();
+    const std::uint64_t id =
+        register_handler([promise](AckResult r) { promise->set_value(std::move(r)); });
+    return {id, std::move(fut)};
+  }
+  // register_handler reserves a fresh ack id whose outcome goes to `done` (call_async; its
+  // timeout is armed on the I/O thread by arm_ack_timeout).
+  std::uint64_t register_handler(CallCompletion done) {
     std::lock_guard lock(acks_mu_);
     const std::uint64_t id = next_ack_id_++;
-    acks_.emplace(id, std::move(promise));
-    return {id, std::move(fut)};
+    acks_.emplace(id, std::move(done));
+    return id;
   }
   // forget_ack drops a waiter; false when the ACK already resolved it.
   bool forget_ack(std::uint64_t id) {
@@ -468,6 +496,9 @@ class Core : public std::enable_shared_from_this<Core> {
     spawn(run_connect());
   }
 
+  // fail_ack completes the request `id` with `f` (it could not be sent).
+  void fail_ack(std::uint64_t id, ChannelFailure f) { resolve_ack(id, Unexpected{std::move(f)}); }
+
   void send_message(const sio::Message& m) {
     if (state_ == State::closed) {
       if (m.packet.id) resolve_ack(*m.packet.id, Unexpected{closed_failure()});
@@ -476,6 +507,45 @@ class Core : public std::enable_shared_from_this<Core> {
     auto encoded = sio::encode_message(m);
     send_eio(eio::text_message(std::move(encoded.text)));
     for (auto& b : encoded.binaries) send_eio(eio::binary_message(std::move(b)));
+  }
+
+  // arm_ack_timeout makes call_async's request `id` fail with a timeout at `deadline` unless
+  // its ACK comes first. One timer serves every pending request: it fires at the earliest
+  // deadline and re-arms for the next.
+  void arm_ack_timeout(std::uint64_t id, Clock::time_point deadline, std::string event,
+                       std::chrono::milliseconds timeout) {
+    if (state_ == State::closed) return;  // send_message already failed it
+    ack_deadlines_.emplace(deadline, PendingTimeout{id, std::move(event), timeout});
+    if (!ack_timer_armed_ || deadline < ack_timer_at_) rearm_ack_timer();
+  }
+
+  void rearm_ack_timer() {
+    if (ack_deadlines_.empty() || state_ == State::closed) {
+      ack_timer_armed_ = false;
+      ack_timer_.cancel();
+      return;
+    }
+    ack_timer_armed_ = true;
+    ack_timer_at_ = ack_deadlines_.begin()->first;
+    ack_timer_.expires_at(ack_timer_at_);
+    ack_timer_.async_wait([w = weak_from_this(), at = ack_timer_at_](beast::error_code ec) {
+      auto self = w.lock();
+      if (!self || ec || !self->ack_timer_armed_ || at != self->ack_timer_at_) return;
+      self->expire_acks();
+    });
+  }
+
+  void expire_acks() {
+    const auto now = Clock::now();
+    while (!ack_deadlines_.empty() && ack_deadlines_.begin()->first <= now) {
+      PendingTimeout t = std::move(ack_deadlines_.begin()->second);
+      ack_deadlines_.erase(ack_deadlines_.begin());
+      // Already answered requests are no longer in the table: resolve_ack ignores them.
+      resolve_ack(t.id, Unexpected{failure(ChannelError::timeout,
+                                           "no ACK for '" + t.event + "' within " +
+                                               std::to_string(t.timeout.count()) + " ms")});
+    }
+    rearm_ack_timer();
   }
 
   void send_raw(std::string text) {
@@ -645,25 +715,36 @@ class Core : public std::enable_shared_from_this<Core> {
     }
   }
 
-  void resolve_ack(std::uint64_t id, Expected<std::string, ChannelFailure> value) {
-    std::shared_ptr<AckPromise> p;
+  void resolve_ack(std::uint64_t id, AckResult value) {
+    CallCompletion done;
     {
       std::lock_guard lock(acks_mu_);
       auto it = acks_.find(id);
       if (it == acks_.end()) return;  // a late ACK for a call that timed out
-      p = std::move(it->second);
+      done = std::move(it->second);
       acks_.erase(it);
     }
-    p->set_value(std::move(value));
+    run_ack_handler(done, std::move(value));
   }
 
   void fail_all_acks(const ChannelFailure& f) {
-    std::map<std::uint64_t, std::shared_ptr<AckPromise>> waiting;
+    std::map<std::uint64_t, CallCompletion> waiting;
     {
       std::lock_guard lock(acks_mu_);
       waiting.swap(acks_);
     }
-    for (auto& [id, p] : waiting) p->set_value(Unexpected{f});
+    ack_deadlines_.clear();
+    ack_timer_armed_ = false;
+    ack_timer_.cancel();
+    for (auto& [id, done] : waiting) run_ack_handler(done, Unexpected{f});
+  }
+
+  static void run_ack_handler(const CallCompletion& done, AckResult value) {
+    try {
+      done(std::move(value));
+    } catch (...) {
+      // A throwing handler must not kill the I/O thread.
+    }
   }
 
   void set_transport(Transport t) {
@@ -723,7 +804,13 @@ class Core : public std::enable_shared_from_this<Core> {
 
   Awaitable<void> ws_writer(std::shared_ptr<WsConn> ws) {
     auto self = shared_from_this();
+    bool corked = false;
     while (!ws_out_.empty() && state_ != State::closed) {
+      // Several frames waiting (requests made back to back): let them leave together.
+      if (!corked && ws_out_.size() > 1) {
+        ws->cork(true);
+        corked = true;
+      }
       eio::Packet p = std::move(ws_out_.front());
       ws_out_.pop_front();
       observe(FrameDirection::sent, describe_packet(p));
@@ -733,6 +820,7 @@ class Core : public std::enable_shared_from_this<Core> {
         break;
       }
     }
+    if (corked) ws->cork(false);
     ws_writing_ = false;
     check_drained();
   }
@@ -1144,8 +1232,19 @@ class Core : public std::enable_shared_from_this<Core> {
   std::atomic<bool> connected_{false};
   std::atomic<int> transport_flag_{0};
   std::mutex acks_mu_;
-  std::map<std::uint64_t, std::shared_ptr<AckPromise>> acks_;
-  std::uint64_t next_ack_id_ = 0;  // guarded by acks_mu_
+  std::map<std::uint64_t, CallCompletion> acks_;  // guarded by acks_mu_
+  std::uint64_t next_ack_id_ = 0;                 // guarded by acks_mu_
+
+  // call_async's timeouts (I/O thread only).
+  struct PendingTimeout {
+    std::uint64_t id;
+    std::string event;
+    std::chrono::milliseconds timeout;
+  };
+  std::multimap<Clock::time_point, PendingTimeout> ack_deadlines_;
+  asio::steady_timer ack_timer_;
+  Clock::time_point ack_timer_at_{};
+  bool ack_timer_armed_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1225,6 +1324,29 @@ class ClientChannel final : public EventChannel {
                                              std::to_string(timeout.count()) + " ms")};
     }
     return fut.get();  // answered between the wait and forget_ack
+  }
+
+  void call_async(std::string_view event, std::string_view args_json_array,
+                  std::chrono::milliseconds timeout, CallCompletion done) override {
+    if (!done) return;
+    if (!core_->is_connected()) {
+      asio::post(*ioc_, [done = std::move(done)] {
+        done(Unexpected{failure(ChannelError::disconnected, "not connected")});
+      });
+      return;
+    }
+    const std::uint64_t id = core_->register_handler(std::move(done));
+    auto m = build_event_message(core_->options().nsp, event, args_json_array, id);
+    if (!m) {
+      asio::post(*ioc_, [core = core_, id, f = m.error()] { core->fail_ack(id, f); });
+      return;
+    }
+    // Posted even from the I/O thread, so that requests leave in the order they were made.
+    asio::post(*ioc_, [core = core_, msg = std::move(*m), id, name = std::string(event), timeout,
+                       deadline = Clock::now() + timeout]() mutable {
+      core->send_message(msg);
+      core->arm_ack_timeout(id, deadline, std::move(name), timeout);
+    });
   }
 
   Expected<void, ChannelFailure> emit(std::string_view event,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -128,6 +129,113 @@ TEST(ClientOwnServer, EveryTransportModeCarriesAcksEventsAndBinary) {
     std::this_thread::sleep_for(500ms);
     EXPECT_TRUE((*ch)->connected()) << (*ch)->transport_name();
   }
+}
+
+// Outcomes collects call_async completions: their text ("error <code>: detail" for failures) and
+// whether any ran on the thread that made the call.
+struct Outcomes {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> results;
+  bool on_caller_thread = false;
+  std::thread::id caller = std::this_thread::get_id();
+
+  void add(const Expected<std::string, ChannelFailure>& r) {
+    std::lock_guard lock(mu);
+    results.push_back(r ? *r
+                        : "error " + std::string(channel_error_name(r.error().code)) + ": " +
+                              r.error().detail);
+    if (std::this_thread::get_id() == caller) on_caller_thread = true;
+    cv.notify_all();
+  }
+  bool wait_for_count(std::size_t n, std::chrono::milliseconds limit = 10s) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, limit, [&] { return results.size() >= n; });
+  }
+};
+
+// call_async (event_channel.h): completions run on the channel's I/O thread, and a completion
+// may make the next call — 50 calls chained that way come back in order, in every transport mode.
+TEST(ClientOwnServer, CallAsyncCompletionsChainTheNextCall) {
+  OwnEchoServer srv(fast_pings());
+  ASSERT_TRUE(srv.ok()) << srv.error();
+  for (const auto& o : all_modes()) {
+    auto ch = connect_channel(srv.url(), o);
+    ASSERT_TRUE(ch) << ch.error().detail;
+    Outcomes out;
+    std::function<void(int)> next = [&](int i) {
+      if (i == 50) return;
+      (*ch)->call_async("message-with-ack", "[" + std::to_string(i) + "]", 10s,
+                        [&, i](Expected<std::string, ChannelFailure> r) {
+                          out.add(r);
+                          next(i + 1);
+                        });
+    };
+    next(0);
+    ASSERT_TRUE(out.wait_for_count(50)) << (*ch)->transport_name();
+    std::lock_guard lock(out.mu);
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(out.results[i], "[" + std::to_string(i) + "]");
+    EXPECT_FALSE(out.on_caller_thread);
+  }
+}
+
+// 500 calls made back to back without waiting (frames queued together, corked) each get their
+// own ACK: ack ids never cross.
+TEST(ClientOwnServer, CallAsyncManyInFlightEachGetItsOwnAck) {
+  OwnEchoServer srv(fast_pings());
+  ASSERT_TRUE(srv.ok()) << srv.error();
+  ChannelOptions o;
+  o.websocket_only = true;
+  auto ch = connect_channel(srv.url(), o);
+  ASSERT_TRUE(ch) << ch.error().detail;
+  std::vector<std::string> got(500);
+  Outcomes out;
+  for (int i = 0; i < 500; ++i) {
+    (*ch)->call_async("message-with-ack",
+                      "[" + std::to_string(i) + ",\"" + std::string(i, 'p') + "\"]", 10s,
+                      [&, i](Expected<std::string, ChannelFailure> r) {
+                        got[static_cast<std::size_t>(i)] = r ? *r : "error";
+                        out.add(r);
+                      });
+  }
+  ASSERT_TRUE(out.wait_for_count(500));
+  std::lock_guard lock(out.mu);
+  for (int i = 0; i < 500; ++i)
+    EXPECT_EQ(got[static_cast<std::size_t>(i)],
+              "[" + std::to_string(i) + ",\"" + std::string(i, 'p') + "\"]");
+}
+
+// An unanswered call_async times out (not before its timeout, and the channel stays usable); a
+// call pending when the channel closes, and one made after, fail as disconnected — never on the
+// caller's thread.
+TEST(ClientOwnServer, CallAsyncTimesOutAndFailsOnClose) {
+  OwnEchoServer srv(fast_pings());
+  ASSERT_TRUE(srv.ok()) << srv.error();
+  auto ch = connect_channel(srv.url(), ChannelOptions{});
+  ASSERT_TRUE(ch) << ch.error().detail;
+  Outcomes out;
+  const auto t0 = std::chrono::steady_clock::now();
+  // The echo app answers "message" with an event, never with an ACK.
+  (*ch)->call_async("message", R"(["x"])", 300ms,
+                    [&](Expected<std::string, ChannelFailure> r) { out.add(r); });
+  ASSERT_TRUE(out.wait_for_count(1));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+  (*ch)->call_async("message-with-ack", "[1]", 10s,
+                    [&](Expected<std::string, ChannelFailure> r) { out.add(r); });
+  ASSERT_TRUE(out.wait_for_count(2));
+  (*ch)->call_async("message", R"(["never"])", 60s,
+                    [&](Expected<std::string, ChannelFailure> r) { out.add(r); });
+  (*ch)->close();
+  ASSERT_TRUE(out.wait_for_count(3));
+  (*ch)->call_async("message-with-ack", "[2]", 10s,
+                    [&](Expected<std::string, ChannelFailure> r) { out.add(r); });
+  ASSERT_TRUE(out.wait_for_count(4));
+  std::lock_guard lock(out.mu);
+  EXPECT_EQ(out.results[0], "error timeout: no ACK for 'message' within 300 ms");
+  EXPECT_EQ(out.results[1], "[1]");
+  EXPECT_EQ(out.results[2].rfind("error disconnected: ", 0), 0U) << out.results[2];
+  EXPECT_EQ(out.results[3], "error disconnected: not connected");
+  EXPECT_FALSE(out.on_caller_thread);
 }
 
 TEST(ClientOwnServer, CustomNamespaceAndRefusedNamespace) {

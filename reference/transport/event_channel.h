@@ -62,6 +62,10 @@ using EventHandler = std::function<void(std::string name, std::string args_json_
 // DisconnectHandler is told once when the connection is gone, with the reason.
 using DisconnectHandler = std::function<void(const ChannelFailure&)>;
 
+// CallCompletion receives the outcome of call_async: the ACK's argument array as JSON text, or why
+// there is none.
+using CallCompletion = std::function<void(Expected<std::string, ChannelFailure>)>;
+
 // EventChannel — one connected Socket.IO socket (see file comment).
 class EventChannel {
  public:
@@ -72,6 +76,17 @@ class EventChannel {
   virtual Expected<std::string, ChannelFailure> call(std::string_view event,
                                                      std::string_view args_json_array,
                                                      std::chrono::milliseconds timeout) = 0;
+
+  // call_async is call() without waiting: `done` gets the outcome exactly once (the ACK, or
+  // timeout / disconnected / bad_argument). On a connected channel `done` runs on the channel's
+  // I/O thread, never inside call_async, and may itself call call_async (a closed-loop load
+  // generator keeps W requests in flight per connection without W threads). The default
+  // implementation, for channels without an I/O thread such as test doubles, runs call() and
+  // then `done` on the caller's thread.
+  virtual void call_async(std::string_view event, std::string_view args_json_array,
+                          std::chrono::milliseconds timeout, CallCompletion done) {
+    done(call(event, args_json_array, timeout));
+  }
 
   // emit sends EVENT [event, ...args] without an ack id.
   virtual Expected<void, ChannelFailure> emit(std::string_view event,
