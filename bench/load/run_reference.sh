@@ -9,10 +9,11 @@
 #   e.g. bench/load/run_reference.sh build/load/reference/tools/unmanageable-server \
 #          build/load/bench/load/unmanageable-load /tmp/load-figures --duration 5
 # Server flags can be added with UNM_SERVER_FLAGS="--synchronous normal".
-# Writes OUT_DIR/<scenario>.json and prints the tool's summaries; exit 1 if any run failed.
+# Writes OUT_DIR/<scenario>.json and OUT_DIR/<scenario>.server_cpu.txt (the server's CPU time
+# during the run, from /proc) and prints the tool's summaries; exit 1 if any run failed.
 set -euo pipefail
 if [[ $# -lt 3 ]]; then
-  sed -n '2,13p' "$0" >&2
+  sed -n '2,14p' "$0" >&2
   exit 2
 fi
 server=$1 load=$2 out=$3
@@ -52,8 +53,26 @@ run() {  # run SCENARIO [flags]: one fresh server, one tool run
   shift
   start_server "$scenario"
   echo "== $scenario (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  local cpu0 cpu1
+  cpu0=$(server_cpu_ticks)
   "$load" --target "$url" --scenario "$scenario" --json "$out/$scenario.json" "$@" || status=1
+  cpu1=$(server_cpu_ticks)
+  # The server's own CPU over the whole tool run (setup included: registrations, DM creation,
+  # and for login every connection opened and closed), the figure that does not depend on how
+  # much of the machine the load tool took.
+  if [[ -n "$cpu0" && -n "$cpu1" ]]; then
+    awk -v t="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "server CPU: %.2f s (whole run, setup included)\n", t / hz }' |
+      tee "$out/$scenario.server_cpu.txt" >&2
+  fi
   stop_server
+}
+
+# server_cpu_ticks prints the server's user + system CPU time so far, in clock ticks (Linux).
+server_cpu_ticks() {
+  [[ -r "/proc/$server_pid/stat" ]] || return 0
+  # Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+  sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12 + $13 }'
 }
 
 run login "$@"
