@@ -82,7 +82,14 @@ class ChatServer {
   // nothing is sent before the batch's commit returned. `checked` are signatures of the batch
   // already verified (signature_checks + SignaturePool); a request whose signature is listed
   // with ok = true skips its own verification, every other one verifies as usual.
-  void on_batch(std::span<const Incoming> batch, std::span<const SignatureCheck> checked = {});
+  //
+  // `result`, when given, tells whether check i of `checked` verified, waiting for it if it is
+  // still being computed (SignaturePool::result): the batch then starts while its signatures are
+  // still being verified, and each request waits only for its own. Without it, `checked[i].ok`
+  // is read directly.
+  using CheckResult = std::function<bool(std::size_t)>;
+  void on_batch(std::span<const Incoming> batch, std::span<const SignatureCheck> checked = {},
+                const CheckResult& result = {});
   // signature_checks lists the message and reaction signatures carried by the requests of
   // `batch` from connections logged in now (send_message, set_message, add_reaction), with the
   // signer's key, so that they can be verified off the I/O thread. The views point into
@@ -269,8 +276,11 @@ class ChatServer {
   std::unordered_map<UserId, crypto::PublicKey> parsed_keys_;
   bool due_known_ = false;           // whether due_cache_ holds Store::next_due (or earlier)
   std::optional<Micros> due_cache_;  // see durable_next_due
-  // verified_ holds the (key, message, signature) triples of the batch known to verify.
-  std::set<std::tuple<std::string_view, std::string_view, std::string_view>> verified_;
+  // precomputed_ maps the (key, message, signature) triples of the batch's checks to their index
+  // in `checked`; check_result_ tells a check's outcome (both set by on_batch only).
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::size_t>
+      precomputed_;
+  std::function<bool(std::size_t)> check_result_;
 };
 
 }  // namespace unm::server

@@ -67,6 +67,36 @@ RC_GTEST_PROP(SignaturePoolProperty, EveryCheckGetsTheSequentialResult, ()) {
   }
 }
 
+// start / result / finish (the batch runs while its signatures are verified): every result asked
+// for, in any order and any subset, is the sequential one, and after finish every check has it.
+RC_GTEST_PROP(SignaturePoolProperty, ResultsAskedInAnyOrderAreTheSequentialOnes, ()) {
+  const auto spec =
+      *rc::gen::container<std::vector<std::pair<int, std::vector<std::uint8_t>>>>(rc::gen::pair(
+          rc::gen::inRange(0, 4), rc::gen::nonEmpty(rc::gen::container<std::vector<std::uint8_t>>(
+                                      rc::gen::arbitrary<std::uint8_t>()))));
+  const unsigned workers = *rc::gen::inRange(0u, 4u);
+  const auto cases = make_cases(spec, *rc::gen::arbitrary<std::uint64_t>());
+  SignaturePool pool(workers);
+  for (int round = 0; round < 2; ++round) {
+    auto checks = checks_of(cases);
+    // The indices asked for: any of them, repeated or not, in any order (also out of range).
+    const auto asked = *rc::gen::container<std::vector<std::size_t>>(
+        rc::gen::inRange<std::size_t>(0, checks.size() + 2));
+    pool.start(checks);
+    for (const std::size_t i : asked) {
+      const bool want = i < checks.size() && spec[i].first % 4 == 0;
+      RC_ASSERT(pool.result(i) == want);
+    }
+    pool.finish();
+    for (std::size_t i = 0; i < checks.size(); ++i)
+      RC_ASSERT(checks[i].ok == (spec[i].first % 4 == 0));
+  }
+  std::vector<SignatureCheck> none;
+  pool.start(none);
+  RC_ASSERT(!pool.result(0));
+  pool.finish();
+}
+
 TEST(SignaturePool, EmptyBatchesAndManyBatches) {
   SignaturePool pool(2);
   EXPECT_EQ(pool.workers(), 2u);
