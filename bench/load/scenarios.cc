@@ -95,8 +95,12 @@ transport::ChannelOptions channel_options(const Options& o) {
   return co;
 }
 
-Setup<std::unique_ptr<EventChannel>> open_channel(const Options& o) {
-  auto ch = transport::connect_channel(o.target, channel_options(o));
+// open_channel opens a bare channel; with `io`, on that shared I/O thread instead of its own.
+Setup<std::unique_ptr<EventChannel>> open_channel(
+    const Options& o, std::shared_ptr<transport::SharedIoThread> io = nullptr) {
+  auto opts = channel_options(o);
+  opts.io_thread = std::move(io);
+  auto ch = transport::connect_channel(o.target, opts);
   if (!ch)
     return Unexpected{"connect: " + std::string(transport::channel_error_name(ch.error().code)) +
                       " " + ch.error().detail};
@@ -485,6 +489,10 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
   std::atomic<std::uint64_t> done{0};
   Progress progress(o, "login", done, "logins");
   const auto timeout = timeout_of(o);
+  // Every login connection runs on one shared I/O thread: with a thread per channel, the wake-ups
+  // of a round's hundreds of threads (each login notifies every logged-in connection,
+  // EV-USR-013) took about a core of the client (profile, session 3).
+  const auto io = transport::make_shared_io_thread();
   // Rounds: open one connection per user (untimed), log every user in (timed), close them all
   // (untimed); repeat until the timed total reaches --duration.
   while (timed_s < o.duration_s || rounds == 0) {
@@ -495,7 +503,7 @@ ScenarioReport run_login(const Options& o, const std::string& prefix) {
     std::string first_error;
     run_parallel(std::max(o.connections, 4), [&](int) {
       for (std::size_t i = next++; i < chans.size(); i = next++) {
-        auto ch = open_channel(o);
+        auto ch = open_channel(o, io);
         if (!ch) {
           std::lock_guard lock(mu);
           if (first_error.empty()) first_error = ch.error();

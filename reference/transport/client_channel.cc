@@ -1248,14 +1248,14 @@ class Core : public std::enable_shared_from_this<Core> {
 };
 
 // ---------------------------------------------------------------------------------------------
-// ClientChannel: the EventChannel facade owning the I/O thread.
+// SharedIoThread: one io_context and the thread that runs it, for one channel or for many.
 
-class ClientChannel final : public EventChannel {
+}  // namespace
+
+class SharedIoThread {
  public:
-  ClientChannel(ClientUrl url, ChannelOptions opts, std::unique_ptr<ssl::context> ctx)
-      : ioc_(std::make_shared<asio::io_context>(1)),
-        work_(asio::make_work_guard(*ioc_)),
-        core_(std::make_shared<Core>(*ioc_, std::move(url), std::move(opts), std::move(ctx))) {
+  SharedIoThread()
+      : ioc_(std::make_shared<asio::io_context>(1)), work_(asio::make_work_guard(*ioc_)) {
     // The thread co-owns the io_context so that it stays valid until run() has returned.
     auto finished = std::make_shared<std::promise<void>>();
     finished_ = finished->get_future();
@@ -1272,10 +1272,10 @@ class ClientChannel final : public EventChannel {
     });
   }
 
-  ~ClientChannel() override {
-    close();
-    // Once closed, every socket is shut and every timer cancelled, so the coroutines unwind and
-    // run() runs out of work; stop() only cuts short what still lingers (e.g. a DNS lookup).
+  ~SharedIoThread() {
+    // The channels are closed by now: every socket is shut and every timer cancelled, so the
+    // coroutines unwind and run() runs out of work; stop() only cuts short what still lingers
+    // (e.g. a DNS lookup).
     work_.reset();
     if (std::this_thread::get_id() == thread_.get_id()) {
       ioc_->stop();
@@ -1284,6 +1284,49 @@ class ClientChannel final : public EventChannel {
     }
     if (finished_.wait_for(std::chrono::seconds(2)) != std::future_status::ready) ioc_->stop();
     if (thread_.joinable()) thread_.join();
+  }
+
+  SharedIoThread(const SharedIoThread&) = delete;
+  SharedIoThread& operator=(const SharedIoThread&) = delete;
+
+  asio::io_context& context() { return *ioc_; }
+  bool is_current() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+ private:
+  std::shared_ptr<asio::io_context> ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::future<void> finished_;
+};
+
+std::shared_ptr<SharedIoThread> make_shared_io_thread() {
+  return std::make_shared<SharedIoThread>();
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// ClientChannel: the EventChannel facade over a Core, on its own or a shared I/O thread.
+
+// take_io_thread moves the shared thread out of `opts` (the Core keeps the options, and must not
+// keep its own thread alive), or makes a private one.
+std::shared_ptr<SharedIoThread> take_io_thread(ChannelOptions& opts) {
+  auto io = std::move(opts.io_thread);
+  opts.io_thread = nullptr;
+  return io ? io : make_shared_io_thread();
+}
+
+class ClientChannel final : public EventChannel {
+ public:
+  ClientChannel(ClientUrl url, ChannelOptions opts, std::unique_ptr<ssl::context> ctx)
+      : io_(take_io_thread(opts)),
+        ioc_(&io_->context()),
+        core_(std::make_shared<Core>(*ioc_, std::move(url), std::move(opts), std::move(ctx))) {}
+
+  ~ClientChannel() override {
+    close();
+    core_.reset();
+    io_.reset();  // a private thread ends here, once the closed channel's work has run out
   }
 
   ClientChannel(const ClientChannel&) = delete;
@@ -1414,13 +1457,11 @@ class ClientChannel final : public EventChannel {
   }
 
  private:
-  bool on_io_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  bool on_io_thread() const { return io_->is_current(); }
 
-  std::shared_ptr<asio::io_context> ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::shared_ptr<SharedIoThread> io_;
+  asio::io_context* ioc_;  // io_'s context
   std::shared_ptr<Core> core_;
-  std::thread thread_;
-  std::future<void> finished_;
   std::atomic<bool> close_started_{false};
 };
 

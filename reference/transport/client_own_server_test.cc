@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -236,6 +237,62 @@ TEST(ClientOwnServer, CallAsyncTimesOutAndFailsOnClose) {
   EXPECT_EQ(out.results[2].rfind("error disconnected: ", 0), 0U) << out.results[2];
   EXPECT_EQ(out.results[3], "error disconnected: not connected");
   EXPECT_FALSE(out.on_caller_thread);
+}
+
+// Channels on one SharedIoThread: every handler runs on that one thread; call() from a handler
+// on it refuses for any channel of the thread (waiting there would deadlock them all); closing
+// some channels leaves the others working; the thread outlives the shared_ptr given out.
+TEST(ClientOwnServer, ChannelsCanShareOneIoThread) {
+  OwnEchoServer srv(fast_pings());
+  ASSERT_TRUE(srv.ok()) << srv.error();
+  auto io = make_shared_io_thread();
+  std::vector<std::unique_ptr<EventChannel>> chans;
+  for (int i = 0; i < 20; ++i) {
+    ChannelOptions o;
+    o.websocket_only = i % 2 == 0;
+    o.polling_only = i % 4 == 1;
+    o.io_thread = io;
+    auto ch = connect_channel(srv.url(), o);
+    ASSERT_TRUE(ch) << ch.error().detail;
+    chans.push_back(std::move(*ch));
+  }
+  io.reset();  // the channels keep the thread alive
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::thread::id> handler_threads;
+  std::vector<std::string> refusals;
+  for (std::size_t i = 0; i < chans.size(); ++i) {
+    EventChannel* other = chans[(i + 1) % chans.size()].get();
+    chans[i]->set_event_handler([&, other](std::string name, std::string) {
+      if (name != "message-back") return;
+      auto r = other->call("message-with-ack", "[0]", 1s);
+      std::lock_guard lock(mu);
+      handler_threads.push_back(std::this_thread::get_id());
+      refusals.push_back(r ? "answered" : std::string(channel_error_name(r.error().code)));
+      cv.notify_all();
+    });
+  }
+  for (std::size_t i = 0; i < chans.size(); ++i) {
+    auto r = chans[i]->call("message-with-ack", "[" + std::to_string(i) + "]", 10s);
+    ASSERT_TRUE(r) << i << ": " << r.error().detail;
+    EXPECT_EQ(*r, "[" + std::to_string(i) + "]");
+    ASSERT_TRUE(chans[i]->emit("message", R"(["x"])"));
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return handler_threads.size() == chans.size(); }));
+    for (const auto& t : handler_threads) EXPECT_EQ(t, handler_threads[0]);
+    EXPECT_NE(handler_threads[0], std::this_thread::get_id());
+    for (const auto& r : refusals) EXPECT_EQ(r, "bad_argument");
+  }
+  // Closing half of them leaves the other half usable.
+  for (std::size_t i = 0; i < chans.size(); i += 2) chans[i].reset();
+  for (std::size_t i = 1; i < chans.size(); i += 2) {
+    auto r = chans[i]->call("message-with-ack", "[\"still\"]", 10s);
+    ASSERT_TRUE(r) << i << ": " << r.error().detail;
+    EXPECT_EQ(*r, R"(["still"])");
+  }
+  chans.clear();  // the last channel ends the thread (its destructor joins it)
 }
 
 TEST(ClientOwnServer, CustomNamespaceAndRefusedNamespace) {

@@ -112,6 +112,14 @@ class EventChannel {
   virtual void close() = 0;
 };
 
+// SharedIoThread is an I/O thread that several channels can share (ChannelOptions::io_thread).
+// By default every channel starts its own; a client with hundreds of connections (a load
+// generator) then pays a thread wake-up per frame on each. With a shared thread, handlers of all
+// its channels run on it one at a time, so none may block, and none may destroy a channel of it.
+// The thread ends when the last channel using it and the last shared_ptr to it are gone.
+class SharedIoThread;
+std::shared_ptr<SharedIoThread> make_shared_io_thread();
+
 // ChannelOptions — how to connect.
 struct ChannelOptions {
   std::string nsp = "/";        // Socket.IO namespace
@@ -126,6 +134,9 @@ struct ChannelOptions {
   // long-polling and then upgrade it to WebSocket (TR-EIO-006), as the official client does.
   // When false (the default), WebSocket is tried first and long-polling is the fallback.
   bool polling_then_upgrade = false;
+  // io_thread: run this channel on a shared I/O thread (make_shared_io_thread) instead of its
+  // own.
+  std::shared_ptr<SharedIoThread> io_thread;
 };
 
 // connect_channel opens a Socket.IO connection to `url` (http://, https://, ws://, wss://; path
