@@ -6,10 +6,12 @@
 // send deliberately odd payloads; callers parse with RapidJSON where they need a DOM.
 //
 // Thread-safety: every member function may be called from any thread. Handlers run on the
-// channel's own I/O thread and must not block for long; call() must not be called from a handler.
+// channel's I/O thread and must not block for long; call() must not be called from a handler
+// (call_async may).
 //
 // The implementation (client_channel.cc, connect_channel) gives every channel its own
-// io_context and one I/O thread; a channel must not be destroyed from one of its own handlers.
+// io_context and one I/O thread, unless ChannelOptions::io_thread names a shared one; a channel
+// must not be destroyed from a handler running on its I/O thread.
 // Binary values (Socket.IO attachments, TR-SIO-004) cross this boundary as JSON objects with
 // exactly one member {"_binary":"<lowercase hex>"}, in both directions. Reconnecting means
 // calling connect_channel again with the same URL and options (a new Engine.IO session); a
