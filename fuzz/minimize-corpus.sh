@@ -15,7 +15,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-ALL_TARGETS="eio_packet eio_payload sio_packet group_tree event_args server_dispatch vector_file scenario_file"
+# shellcheck source=fuzz/targets.sh
+. "$HERE/targets.sh"
 
 usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
@@ -30,10 +31,7 @@ while [ $# -gt 0 ]; do
     *) echo "minimize-corpus: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-if [ "$WHICH" = all ]; then TARGETS="$ALL_TARGETS"; else
-  case " $ALL_TARGETS " in *" $WHICH "*) TARGETS="$WHICH" ;;
-    *) echo "minimize-corpus: unknown target $WHICH (one of: $ALL_TARGETS)" >&2; exit 2 ;; esac
-fi
+select_targets minimize-corpus "$WHICH"
 
 for t in $TARGETS; do
   bin="$BUILD/fuzz/fuzz_$t"

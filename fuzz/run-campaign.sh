@@ -19,7 +19,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-ALL_TARGETS="eio_packet eio_payload sio_packet group_tree event_args server_dispatch vector_file scenario_file"
+# shellcheck source=fuzz/targets.sh
+. "$HERE/targets.sh"
 
 usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
@@ -41,10 +42,7 @@ done
 case "$TIME" in ''|*[!0-9]*) echo "run-campaign: --time needs seconds" >&2; exit 2 ;; esac
 case "$JOBS" in ''|*[!0-9]*|0) echo "run-campaign: --jobs needs a positive number" >&2; exit 2 ;; esac
 
-if [ "$WHICH" = all ]; then TARGETS="$ALL_TARGETS"; else
-  case " $ALL_TARGETS " in *" $WHICH "*) TARGETS="$WHICH" ;;
-    *) echo "run-campaign: unknown target $WHICH (one of: $ALL_TARGETS)" >&2; exit 2 ;; esac
-fi
+select_targets run-campaign "$WHICH"
 [ -n "$OUT" ] || OUT="$ROOT/build/fuzz-campaign/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 
