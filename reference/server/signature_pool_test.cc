@@ -48,11 +48,15 @@ std::vector<SignatureCheck> checks_of(const std::vector<Signed>& cases) {
   return checks;
 }
 
+// gen_spec generates the `spec` of make_cases: (kind, message bytes) pairs.
+rc::Gen<std::vector<std::pair<int, std::vector<std::uint8_t>>>> gen_spec() {
+  return rc::gen::container<std::vector<std::pair<int, std::vector<std::uint8_t>>>>(rc::gen::pair(
+      rc::gen::inRange(0, 4), rc::gen::nonEmpty(rc::gen::container<std::vector<std::uint8_t>>(
+                                  rc::gen::arbitrary<std::uint8_t>()))));
+}
+
 RC_GTEST_PROP(SignaturePoolProperty, EveryCheckGetsTheSequentialResult, ()) {
-  const auto spec =
-      *rc::gen::container<std::vector<std::pair<int, std::vector<std::uint8_t>>>>(rc::gen::pair(
-          rc::gen::inRange(0, 4), rc::gen::nonEmpty(rc::gen::container<std::vector<std::uint8_t>>(
-                                      rc::gen::arbitrary<std::uint8_t>()))));
+  const auto spec = *gen_spec();
   const unsigned workers = *rc::gen::inRange(0u, 4u);
   const auto cases = make_cases(spec, *rc::gen::arbitrary<std::uint64_t>());
   SignaturePool pool(workers);
@@ -70,10 +74,7 @@ RC_GTEST_PROP(SignaturePoolProperty, EveryCheckGetsTheSequentialResult, ()) {
 // start / result / finish (the batch runs while its signatures are verified): every result asked
 // for, in any order and any subset, is the sequential one, and after finish every check has it.
 RC_GTEST_PROP(SignaturePoolProperty, ResultsAskedInAnyOrderAreTheSequentialOnes, ()) {
-  const auto spec =
-      *rc::gen::container<std::vector<std::pair<int, std::vector<std::uint8_t>>>>(rc::gen::pair(
-          rc::gen::inRange(0, 4), rc::gen::nonEmpty(rc::gen::container<std::vector<std::uint8_t>>(
-                                      rc::gen::arbitrary<std::uint8_t>()))));
+  const auto spec = *gen_spec();
   const unsigned workers = *rc::gen::inRange(0u, 4u);
   const auto cases = make_cases(spec, *rc::gen::arbitrary<std::uint64_t>());
   SignaturePool pool(workers);
