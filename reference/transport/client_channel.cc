@@ -24,10 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <boost/asio/co_spawn.hpp>
@@ -51,6 +47,7 @@
 #include "reference/transport/eio_codec.h"
 #include "reference/transport/event_channel.h"
 #include "reference/transport/sio_codec.h"
+#include "reference/transport/tcp_cork.h"
 
 namespace unm::transport {
 namespace {
@@ -382,16 +379,7 @@ class BasicWsConn final : public WsConn {
 
   void abort() override { beast::get_lowest_layer(ws_).close(); }
 
-  void cork(bool on) override {
-#ifdef TCP_CORK
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    if (!socket.is_open()) return;
-    const int value = on ? 1 : 0;
-    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
-#else
-    (void)on;
-#endif
-  }
+  void cork(bool on) override { set_tcp_cork(beast::get_lowest_layer(ws_).socket(), on); }
 
  private:
   static websocket::stream<NextLayer> make_stream(asio::any_io_executor ex, ssl::context* ctx) {

@@ -3,10 +3,6 @@
 // instantiated only here, to keep compile times down.
 #include "reference/transport/http_server.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <deque>
 #include <functional>
 #include <optional>
@@ -22,6 +18,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+
+#include "reference/transport/tcp_cork.h"
 
 namespace unm::transport {
 
@@ -242,20 +240,11 @@ class WsConnection : public eio::WsLink,
                     });
   }
 
-  // cork sets TCP_CORK on the connection's socket when it changes (Linux; elsewhere a no-op).
-  // Uncorking sends whatever the kernel holds at once. Failures are ignored: corking only
-  // changes how bytes are grouped into segments, never what is sent.
+  // cork sets TCP_CORK on the connection's socket when it changes (set_tcp_cork).
   void cork(bool on) {
-#ifdef TCP_CORK
     if (corked_ == on) return;
-    auto& socket = beast::get_lowest_layer(ws_).socket();
-    if (!socket.is_open()) return;
-    const int value = on ? 1 : 0;
-    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+    set_tcp_cork(beast::get_lowest_layer(ws_).socket(), on);
     corked_ = on;
-#else
-    (void)on;
-#endif
   }
 
   void close_now() {

@@ -26,6 +26,7 @@
 #include "reference/transport/echo.h"
 #include "reference/transport/eio_codec.h"
 #include "reference/transport/socketio_server.h"
+#include "reference/transport/tcp_cork.h"
 
 namespace unm::transport {
 namespace {
@@ -902,6 +903,30 @@ TEST_F(AppFixture, ServerToClientAcksAndTimeouts) {
   ws.send(R"(427["whoami"])");
   EXPECT_EQ(ws.next(), std::optional<std::string>(R"(437["anonymous"])"));
 }
+
+#ifdef TCP_CORK
+// set_tcp_cork sets and clears TCP_CORK (read back with getsockopt) and ignores a closed socket.
+TEST(TcpCork, SetsAndClearsTheOptionAndIgnoresAClosedSocket) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket socket(ioc);
+  socket.connect(acceptor.local_endpoint());
+  const auto corked = [&] {
+    int value = -1;
+    socklen_t len = sizeof value;
+    EXPECT_EQ(::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, &len), 0);
+    return value;
+  };
+  EXPECT_EQ(corked(), 0);
+  set_tcp_cork(socket, true);
+  EXPECT_EQ(corked(), 1);
+  set_tcp_cork(socket, false);
+  EXPECT_EQ(corked(), 0);
+  socket.close();
+  set_tcp_cork(socket, true);  // no effect, no failure
+  EXPECT_FALSE(socket.is_open());
+}
+#endif
 
 // The frames one handler queues leave together (TCP_CORK while the queue is non-empty, see
 // http_server.cc): all of them arrive, whole and in order, before the ack that followed them; and
