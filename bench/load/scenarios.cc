@@ -268,6 +268,32 @@ class Progress {
   std::jthread thread_;  // last: stopped and joined before the members it reads go away
 };
 
+// Pending counts asynchronous work still running (request chains, requests in flight), done on
+// channel I/O threads, and lets the scenario's thread wait until none is left.
+class Pending {
+ public:
+  explicit Pending(std::uint64_t n = 0) : n_(n) {}
+  void add() {
+    std::lock_guard lock(mu_);
+    ++n_;
+  }
+  void done() {
+    std::lock_guard lock(mu_);
+    if (--n_ == 0) none_left_.notify_all();
+  }
+  // wait_until waits until none is left or `deadline` passes; returns how many are left.
+  std::uint64_t wait_until(Clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    none_left_.wait_until(lock, deadline, [this] { return n_ == 0; });
+    return n_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable none_left_;
+  std::uint64_t n_;
+};
+
 // WorkerResult is one sending thread's record of the timed phase.
 struct WorkerResult {
   std::vector<std::int64_t> latency_ns;
@@ -639,9 +665,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
   std::vector<Rpc> rpcs;
   for (auto& sender : env->senders) rpcs.emplace_back(sender.session->channel(), timeout);
   std::atomic<std::uint64_t> acked{0};
-  std::mutex mu;
-  std::condition_variable ended;
-  int active = S * W;  // request chains still running, guarded by mu
+  Pending chains(static_cast<std::uint64_t>(S * W));  // request chains still running
   // send_next (below) outlives every chain: a chain's completion may run until close_all.
   std::function<void(int, std::size_t)> send_next;
   const CpuMeter cpu;
@@ -655,11 +679,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
     // spent in the protocol, not in waking threads.
     send_next = [&](int c, std::size_t k) {
       const auto start = Clock::now();
-      if (start >= deadline) {
-        std::lock_guard lock(mu);
-        if (--active == 0) ended.notify_all();
-        return;
-      }
+      if (start >= deadline) return chains.done();
       const auto& pool = env->pools[static_cast<std::size_t>(c)];
       rpcs[static_cast<std::size_t>(c)].call_true_async(
           "send_message", pool[k % pool.size()], [&, c, k, start](client::Result<void> r) {
@@ -671,11 +691,7 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
               // A broken connection ends this chain, and counts even during the warm-up.
               const bool broken = r.error().code == client::ErrorCode::transport;
               if (timed || broken) res.errors.add(reason_of(r.error()));
-              if (broken) {
-                std::lock_guard lock(mu);
-                if (--active == 0) ended.notify_all();
-                return;
-              }
+              if (broken) return chains.done();
             } else if (timed) {
               res.ok++;
               res.latency_ns.push_back(ns_of(end - start));
@@ -688,19 +704,14 @@ ScenarioReport run_send(const Options& o, const std::string& prefix, int members
       for (int c = 0; c < S; ++c) send_next(c, static_cast<std::size_t>(w));
     // Every chain ends at most one timeout after the deadline (an unanswered request fails
     // then); the slack only guards against a channel that stopped calling back at all.
-    std::unique_lock lock(mu);
-    if (!ended.wait_until(lock, deadline + timeout + std::chrono::seconds(5),
-                          [&] { return active == 0; })) {
+    if (const auto left = chains.wait_until(deadline + timeout + std::chrono::seconds(5))) {
       rep.ok = false;
-      rep.failure = std::to_string(active) + " request chains did not end";
+      rep.failure = std::to_string(left) + " request chains did not end";
     }
   }
   const double client_cores = cpu.cores();
   close_all(env->senders);  // fails whatever is still outstanding, so no chain outlives `results`
-  {
-    std::unique_lock lock(mu);
-    ended.wait_for(lock, std::chrono::seconds(5), [&] { return active == 0; });
-  }
+  chains.wait_until(Clock::now() + std::chrono::seconds(5));
   Merged m = merge(results);
   const double seconds = m.last_end > measure_start ? seconds_of(m.last_end - measure_start) : 0;
   rep.metrics.emplace_back("acked", static_cast<double>(m.ok));
@@ -940,9 +951,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
   std::vector<WorkerResult> results(static_cast<std::size_t>(S));
   std::uint64_t late_total = 0;
   std::atomic<std::uint64_t> acked{0};
-  std::mutex mu;
-  std::condition_variable ended;
-  std::uint64_t outstanding = 0;  // requests sent and not yet completed, guarded by mu
+  Pending in_flight;  // requests sent and not yet completed
   {
     Progress progress(o, "latency", acked, "acked");
     // One scheduling thread sends request i at its due time without waiting for anything
@@ -957,10 +966,7 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
       const bool timed = due >= measure_start;
       // A start more than 1 ms after the due time means the scheduling thread fell behind.
       if (timed && start - due > std::chrono::milliseconds(1)) late_total++;
-      {
-        std::lock_guard lock(mu);
-        ++outstanding;
-      }
+      in_flight.add();
       rpcs[c].call_true_async("send_message",
                               pool[(i / static_cast<std::uint64_t>(S)) % pool.size()],
                               [&, c, due, timed](client::Result<void> r) {
@@ -976,24 +982,18 @@ ScenarioReport run_latency(const Options& o, const std::string& prefix, double r
                                     acked.fetch_add(1, std::memory_order_relaxed);
                                   }
                                 }
-                                std::lock_guard lock(mu);
-                                if (--outstanding == 0) ended.notify_all();
+                                in_flight.done();
                               });
     }
     // Every request completes within its timeout; the slack guards against a silent channel.
-    std::unique_lock lock(mu);
-    if (!ended.wait_for(lock, timeout + std::chrono::seconds(5),
-                        [&] { return outstanding == 0; })) {
+    if (const auto left = in_flight.wait_until(Clock::now() + timeout + std::chrono::seconds(5))) {
       rep.ok = false;
-      rep.failure = std::to_string(outstanding) + " requests never completed";
+      rep.failure = std::to_string(left) + " requests never completed";
     }
   }
   const double client_cores = cpu.cores();
   close_all(env->senders);  // fails whatever is still outstanding, before `results` goes away
-  {
-    std::unique_lock lock(mu);
-    ended.wait_for(lock, std::chrono::seconds(5), [&] { return outstanding == 0; });
-  }
+  in_flight.wait_until(Clock::now() + std::chrono::seconds(5));
   Merged m = merge(results);
   const double seconds = seconds_of(deadline - measure_start);
   rep.metrics.emplace_back("offered_rate_per_s", rate);
