@@ -42,6 +42,9 @@ ChatServer::Reply ChatServer::handle_join_call(Request& req) {
                                   protocol::limits::kCallUuidMax);
   if (!uuid) return Unexpected{uuid.error()};
   auto d = access_dm(*id, req.session.user);  // EV-CALL-001
+  if (!d && fault(Fault::join_call_no_access_check)) {
+    if (auto any = store_.dm(*id)) d = std::move(*any);
+  }
   if (!d) return Unexpected{d.error()};
   // EV-CALL-002 / EV-CALL-006: a re-join replaces the uuid and moves the user to the end.
   std::vector<CallEntry> call;
@@ -61,6 +64,7 @@ ChatServer::Reply ChatServer::handle_join_call(Request& req) {
   return protocol::to_json([&](protocol::JsonWriter& w) {
     w.StartObject();
     for (const auto& e : call) {
+      if (e.user == req.session.user && fault(Fault::join_result_without_caller)) continue;
       w.Key(e.username.c_str(), static_cast<rapidjson::SizeType>(e.username.size()));
       w.String(e.uuid.c_str(), static_cast<rapidjson::SizeType>(e.uuid.size()));
     }
@@ -78,6 +82,7 @@ ChatServer::Reply ChatServer::handle_leave_call(Request& req) {
   if (auto it = calls_.find(*id); it != calls_.end()) call = it->second;
   const auto before = call.size();
   std::erase_if(call, [&](const CallEntry& e) { return e.user == req.session.user; });
+  if (call.size() == before && fault(Fault::leave_call_when_absent)) return std::string("true");
   if (call.size() == before)
     return Unexpected{fail(Reason::state, "You are not part of the call.")};
   after_commit([this, id = *id, call] { calls_[id] = call; });

@@ -135,6 +135,7 @@ void ChatServer::run_batch(std::span<const View> batch) {
 }
 
 void ChatServer::handle_in_batch(const View& v) {
+  if (!v.ack_id && fault(Fault::no_ack_ignored)) return;  // bug against EV-TRN-007
   auto found = sessions_.find(v.conn);
   journal_.sessions.try_emplace(
       v.conn, found == sessions_.end() ? std::nullopt : std::optional<Session>(found->second));
@@ -144,7 +145,8 @@ void ChatServer::handle_in_batch(const View& v) {
   reset_request_state();
   Reply reply = Unexpected{fail(Reason::internal)};
   const auto ev = protocol::parse_event(v.name);
-  const bool one_object = !v.binary && args.IsArray() && args.Size() == 1 && args[0].IsObject();
+  const bool one_object = (!v.binary || fault(Fault::binary_event_accepted)) && args.IsArray() &&
+                          args.Size() == 1 && args[0].IsObject();
   if (!ev) {
     reply = Unexpected{fail(Reason::unknown)};  // EV-TRN-021: no state change
   } else if (*ev == Event::login || *ev == Event::login_challenge_response) {
@@ -155,7 +157,8 @@ void ChatServer::handle_in_batch(const View& v) {
                                   : handle_challenge_response(v.conn, s, args, v.binary);
       store_.rollback_savepoint();
     }
-  } else if (protocol::requires_login(*ev) && s.state != State::logged_in) {
+  } else if (protocol::requires_login(*ev) && s.state != State::logged_in &&
+             !(*ev == Event::get_user_list && fault(Fault::user_list_without_login))) {
     reply = Unexpected{fail(Reason::notlogged)};  // EV-TRN-022: before payload validation
   } else if (!one_object) {
     reply = Unexpected{fail(Reason::format)};  // EV-TRN-008
@@ -278,6 +281,9 @@ void ChatServer::finish(ConnId conn, std::optional<std::uint64_t> ack_id, const 
   out_texts_.push_back(
       reply ? protocol::result_json(true, *reply)
             : protocol::result_json(false, protocol::json_string(reply.error().text)));
+  if (!reply && fault(Fault::ack_extra_key)) {  // bug against EV-TRN-005: a third key
+    out_texts_.back().insert(out_texts_.back().size() - 1, R"(,"error":true)");
+  }
   out_.push_back(Output{conn, ack_id, {}, out_texts_.size() - 1});
 }
 
@@ -299,7 +305,9 @@ void ChatServer::resolve_notes() {
   std::vector<ConnId> targets;
   for (auto& n : notes) {
     targets.clear();
-    if (n.everyone) {
+    if (n.everyone && fault(Fault::notify_unauthenticated)) {
+      for (const auto& [conn, session] : sessions_) targets.push_back(conn);  // EV-TRN-025 bug
+    } else if (n.everyone) {
       for (const auto& [user, conns] : online_)
         targets.insert(targets.end(), conns.begin(), conns.end());
     } else {

@@ -37,6 +37,7 @@
 #include "reference/protocol/reasons.h"
 #include "reference/protocol/validate.h"
 #include "reference/server/clock.h"
+#include "reference/server/faults.h"
 #include "reference/server/outbox.h"
 #include "reference/server/signature_pool.h"
 #include "reference/server/store.h"
@@ -51,6 +52,8 @@ struct ServerOptions {
   // lockout_threshold / lockout_duration: §2.6 (10 failures, 60 s).
   int lockout_threshold = 10;
   Micros lockout_duration = 60'000'000;
+  // faults: bugs injected for the conformance harness's self-test (faults.h); empty = correct.
+  Faults faults;
 };
 
 // ChatServer — see file comment.
@@ -116,6 +119,7 @@ class ChatServer {
     std::string expected;     // CHALLENGED: the expected response (CR-CHAL-001)
     int failures = 0;         // §2.6
     Micros locked_until = 0;  // §2.6: lockout runs while now < locked_until
+    std::string challenge;    // CHALLENGED, with Fault::challenge_repeated only
   };
   struct CallEntry {
     UserId user = 0;
@@ -180,12 +184,17 @@ class ChatServer {
   void after_commit(std::function<void()> fn) { post_commit_.push_back(std::move(fn)); }
   void reset_request_state();
 
+  // fault tells whether bug `f` is injected (faults.h); false in a correct server.
+  bool fault(Fault f) const noexcept { return options_.faults.has(f); }
+
   // Shared helpers (chat_server.cc).
   std::string reported_status(const protocol::User& u);
   std::string user_json(const protocol::User& u, std::string_view status, bool own_storage);
   protocol::Dm dm_object(const DmRecord& d);
   std::string dm_json(const DmRecord& d);
   std::string message_json(const protocol::Message& m);
+  // x3dh_json writes an X3DH notification object (EV-OBJ-016; dm_handlers.cc).
+  std::string x3dh_json(const protocol::X3dhObject& x);
   bool friends(UserId a, UserId b);
   // access_dm loads DM `id` if the caller is a member (else R-DMACCESS).
   Expected<DmRecord, protocol::Failure> access_dm(std::int64_t id, UserId caller);

@@ -65,12 +65,15 @@ ChatServer::Reply ChatServer::handle_create_dm(Request& req) {
   }
   // EV-DM-002 / EV-DM-003: every target exists and was addressed with its current SPK.
   std::vector<protocol::User> targets;
+  std::vector<std::size_t> entry;  // targets[k] was usernames[entry[k]]
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto u = store_.user_by_name(names[i]);
+    if (!u && fault(Fault::create_dm_skips_unknown_users)) continue;  // EV-DM-002 bug
     if (!u) return Unexpected{fail(Reason::nouser)};
     if (!u->spk || *u->spk != spks[i])
       return Unexpected{fail(Reason::state, "SPK does not match.")};
     targets.push_back(std::move(*u));
+    entry.push_back(i);
   }
   const UserId caller = req.session.user;
   // EV-DM-005: a 1:1 DM needs friendship and must not exist yet.
@@ -94,19 +97,49 @@ ChatServer::Reply ChatServer::handle_create_dm(Request& req) {
     protocol::X3dhObject x;
     x.sender = creator->username;
     x.ik = creator->public_key;
-    x.spk = spks[i];
-    x.ek = eks[i];
+    x.spk = spks[entry[i]];
+    x.ek = fault(Fault::x3dh_first_ek_for_all) ? eks[0] : eks[entry[i]];
     x.key_tree = tree;
-    x.position = static_cast<std::int64_t>(i) + 1;
+    x.position = static_cast<std::int64_t>(i) + (fault(Fault::x3dh_position_from_zero) ? 0 : 1);
     x.id = id;
     if (online_.count(targets[i].id) != 0) {
-      notify({targets[i].id}, protocol::notification::kX3dh,
-             protocol::to_json([&](protocol::JsonWriter& w) { protocol::write_x3dh(w, x); }));
+      notify({targets[i].id}, protocol::notification::kX3dh, x3dh_json(x));
     } else {
       store_.insert_pending_x3dh(targets[i].id, x);
     }
   }
+  if (fault(Fault::create_dm_notifies)) {  // bug against EV-DM-010
+    if (auto d = store_.dm(id)) notify(d->member_ids, protocol::notification::kDm, dm_json(*d));
+  }
   return std::to_string(id);
+}
+
+std::string ChatServer::x3dh_json(const protocol::X3dhObject& x) {
+  if (!fault(Fault::x3dh_prose_keys)) {
+    return protocol::to_json([&](protocol::JsonWriter& w) { protocol::write_x3dh(w, x); });
+  }
+  // Bug against EV-OBJ-016: the keys of the document's prose (pub, dm_id) instead of ik, id.
+  return protocol::to_json([&](protocol::JsonWriter& w) {
+    const auto str = [&](const char* k, const std::string& v) {
+      w.Key(k);
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    };
+    w.StartObject();
+    str("sender", x.sender);
+    str("pub", x.ik);
+    str("spk", x.spk);
+    str("ek", x.ek);
+    w.Key("key_tree");
+    w.StartArray();
+    for (const auto& k : x.key_tree)
+      w.String(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    w.EndArray();
+    w.Key("position");
+    w.Int64(x.position);
+    w.Key("dm_id");
+    w.Int64(x.id);
+    w.EndObject();
+  });
 }
 
 ChatServer::Reply ChatServer::handle_get_dms(Request& req) {
@@ -124,13 +157,24 @@ ChatServer::Reply ChatServer::handle_get_dm(Request& req) {
   auto id = protocol::as_id(req.payload["id"]);
   if (!id) return Unexpected{id.error()};
   auto d = access_dm(*id, req.session.user);  // EV-DM-018
+  if (!d && fault(Fault::get_dm_no_access_check)) {
+    if (auto any = store_.dm(*id)) d = std::move(*any);
+  }
   if (!d) return Unexpected{d.error()};
   // EV-DM-019: latest message and the caller's own pending scheduled messages.
   const auto dm = dm_object(*d);
   const std::optional<std::optional<protocol::Message>> latest = store_.latest_message(*id);
   std::vector<protocol::ScheduledEntry> scheduled;
-  for (const auto& s : store_.scheduled_of(*id, req.session.user)) {
-    scheduled.push_back(protocol::ScheduledEntry{s.schedule_id, s.message, s.signature, s.due});
+  const auto list = [&](UserId u) {
+    for (const auto& s : store_.scheduled_of(*id, u)) {
+      scheduled.push_back(protocol::ScheduledEntry{s.schedule_id, s.message, s.signature, s.due});
+    }
+  };
+  list(req.session.user);
+  if (fault(Fault::get_dm_shows_all_scheduled)) {  // bug: the other members' too
+    for (UserId u : d->member_ids) {
+      if (u != req.session.user) list(u);
+    }
   }
   return protocol::to_json(
       [&](protocol::JsonWriter& w) { protocol::write_dm(w, dm, latest, &scheduled); });
@@ -142,6 +186,9 @@ ChatServer::Reply ChatServer::handle_set_dm(Request& req) {
   const auto* id_v = protocol::find_member(p, "id");
   const auto* name_v = protocol::find_member(p, "name");
   if (id_v == nullptr || name_v == nullptr) return Unexpected{fail(Reason::format)};
+  if (fault(Fault::set_dm_exact_keys) && !protocol::has_exact_keys(p, {"id", "name"})) {
+    return Unexpected{fail(Reason::format)};  // bug against EV-TRN-012
+  }
   auto id = protocol::as_id(*id_v);
   if (!id) return Unexpected{id.error()};
   std::optional<std::string> name;
@@ -174,9 +221,9 @@ ChatServer::Reply ChatServer::handle_leave_dm(Request& req) {
   d->member_names.erase(d->member_names.begin() + (pos - d->member_ids.begin()));
   d->member_ids.erase(pos);
   const auto call = calls_.find(*id);
-  const bool was_in_call =
-      call != calls_.end() && std::any_of(call->second.begin(), call->second.end(),
-                                          [&](const CallEntry& e) { return e.user == caller; });
+  const bool was_in_call = !fault(Fault::leave_dm_keeps_call) && call != calls_.end() &&
+                           std::any_of(call->second.begin(), call->second.end(),
+                                       [&](const CallEntry& e) { return e.user == caller; });
   auto dm = dm_object(*d);
   if (was_in_call) {
     std::erase(dm.users_in_call, req.session.username);
@@ -187,7 +234,9 @@ ChatServer::Reply ChatServer::handle_leave_dm(Request& req) {
       if (it->second.empty()) calls_.erase(it);
     });
   }
-  notify(d->member_ids, protocol::notification::kDm,
+  std::vector<UserId> told = d->member_ids;
+  if (fault(Fault::leave_dm_notifies_leaver)) told.push_back(caller);  // EV-DM-027 bug
+  notify(std::move(told), protocol::notification::kDm,
          protocol::to_json(
              [&](protocol::JsonWriter& w) { protocol::write_dm(w, dm, std::nullopt, nullptr); }));
   if (was_in_call) {

@@ -51,12 +51,16 @@ ChatServer::Reply ChatServer::handle_send_friend_request(Request& req) {
   }
   // S0 → S1, S4 → S1 (the caller's own block is replaced by the request).
   store_.set_relation(a, b, Relation::request);
-  notify({b}, protocol::notification::kFriendRequest, username_json(req.session.username));
+  const UserId told = fault(Fault::friend_request_notifies_sender) ? a : b;  // EV-FRD-003 bug
+  notify({told}, protocol::notification::kFriendRequest, username_json(req.session.username));
   return std::string("true");
 }
 
 ChatServer::Reply ChatServer::handle_list_relation(Request& req, Relation r, bool incoming) {
   if (!protocol::has_exact_keys(req.payload, {})) return Unexpected{fail(Reason::format)};
+  if (r == Relation::request && !incoming && fault(Fault::outgoing_lists_incoming)) {
+    incoming = true;  // bug against EV-FRD-004: direction swapped
+  }
   const auto names = store_.related_names(req.session.user, r, incoming);  // EV-FRD-004
   return protocol::to_json([&](protocol::JsonWriter& w) {
     w.StartArray();
@@ -81,7 +85,8 @@ ChatServer::Reply ChatServer::handle_ack_friend_request(Request& req) {
   if (*accept) {
     // S2 → S3, S8 → S3: friendship replaces the request and the caller's block.
     store_.set_relation(a, b, Relation::friends);
-    store_.set_relation(b, a, Relation::friends);
+    // Fault::accept_keeps_request: one side only, b's request stays (EV-FRD-001 bug).
+    if (!fault(Fault::accept_keeps_request)) store_.set_relation(b, a, Relation::friends);
   } else {
     store_.set_relation(b, a, Relation::none);  // S2 → S0, S8 → S4: a block stays
   }
@@ -125,8 +130,13 @@ ChatServer::Reply ChatServer::handle_block(Request& req) {
   const UserId b = target->id;
   // EV-FRD-007: friendship and own request dropped, block stored, their request kept — and no
   // notification at all.
-  if (store_.relation(b, a) == Relation::friends) store_.set_relation(b, a, Relation::none);
+  const bool were_friends = store_.relation(b, a) == Relation::friends;
+  if (were_friends) store_.set_relation(b, a, Relation::none);
   store_.set_relation(a, b, Relation::block);
+  if (were_friends && fault(Fault::block_notifies_unfriend)) {  // bug against EV-FRD-007
+    notify({b}, protocol::notification::kUnfriend, username_json(req.session.username));
+    notify({a}, protocol::notification::kUnfriend, username_json(target->username));
+  }
   return std::string("true");
 }
 
@@ -138,7 +148,11 @@ ChatServer::Reply ChatServer::handle_unblock(Request& req) {
   if (!target || target->id == a || store_.relation(a, target->id) != Relation::block) {
     return Unexpected{fail(Reason::relation, "You cannot unblock that user.")};
   }
-  store_.set_relation(a, target->id, Relation::none);  // EV-FRD-008, no notification
+  if (fault(Fault::unblock_keeps_block)) {
+    store_.set_relation(target->id, a, Relation::none);  // bug: the wrong direction
+  } else {
+    store_.set_relation(a, target->id, Relation::none);  // EV-FRD-008, no notification
+  }
   return std::string("true");
 }
 

@@ -49,28 +49,34 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   }
   const auto key = public_key_of(caller);
   if (!key) return Unexpected{fail(Reason::internal)};
-  if (auto ok = check_signature(*key, *message, *signature); !ok) {
+  if (auto ok = check_signature(*key, *message, *signature);
+      !ok && !fault(Fault::message_signature_unchecked)) {
     return Unexpected{ok.error()};  // EV-MSG-004
   }
   const Micros now = clock_.now();
+  const Micros delete_unit = fault(Fault::self_destruct_in_milliseconds) ? 1'000 : kSecond;
   if (*schedule > 0) {
     // EV-MSG-006 / EV-MSG-007: a scheduled message, id = 1 + largest pending id of the pair.
     ScheduledRecord s;
     s.dm_id = *id;
     s.user_id = caller;
     s.schedule_id = store_.max_schedule_id(*id, caller) + 1;
-    s.message = std::move(*message);
-    s.signature = std::move(*signature);
+    const bool also_now = fault(Fault::scheduled_also_sent_at_once);  // keeps the texts
+    s.message = also_now ? *message : std::move(*message);
+    s.signature = also_now ? *signature : std::move(*signature);
     s.delete_seconds = *del;
     s.due = now + *schedule * kSecond;
-    if (*schedule * kSecond > kSoonNotice) s.soon_at = s.due - kSoonNotice;  // EV-MSG-008
+    const bool soon = fault(Fault::soon_notice_at_sixty) ? *schedule * kSecond >= kSoonNotice
+                                                         : *schedule * kSecond > kSoonNotice;
+    if (soon) s.soon_at = s.due - kSoonNotice;  // EV-MSG-008
     store_.insert_scheduled(s);
     note_timer(s.soon_at.value_or(s.due));
-    return std::string("true");
+    // Fault::scheduled_also_sent_at_once falls through: created now as well (EV-MSG-006 bug).
+    if (!also_now) return std::string("true");
   }
   // EV-MSG-005: created at once.
   const std::optional<Micros> delete_at =
-      *del > 0 ? std::optional<Micros>(now + *del * kSecond) : std::nullopt;
+      *del > 0 ? std::optional<Micros>(now + *del * delete_unit) : std::nullopt;
   // The new message is built from what was just written rather than read back: one query less
   // on the hottest path.
   protocol::Message m;
@@ -82,7 +88,9 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   m.signature = std::move(*signature);
   m.timestamp = now;
   m.delete_at = delete_at;
-  notify(d->member_ids, protocol::notification::kMessage, message_json(m));
+  notify(d->member_ids, protocol::notification::kMessage, message_json(m),
+         fault(Fault::message_skips_sender_connection) ? std::optional<ConnId>(req.conn)
+                                                       : std::nullopt);
   return std::string("true");
 }
 
@@ -91,7 +99,8 @@ ChatServer::Reply ChatServer::handle_get_message(Request& req) {
   auto id = protocol::as_id(req.payload["id"]);
   if (!id) return Unexpected{id.error()};
   auto m = store_.message(*id);  // EV-MSG-013
-  if (!m || !store_.is_member(m->dm_id, req.session.user)) {
+  if (!m || (!store_.is_member(m->dm_id, req.session.user) &&
+             !fault(Fault::get_message_no_access_check))) {
     return Unexpected{fail(Reason::msgaccess)};
   }
   return message_json(*m);
@@ -113,6 +122,9 @@ ChatServer::Reply ChatServer::handle_get_message_history(Request& req) {
   const auto cursor = protocol::parse_cursor(*cursor_text);  // EV-MSG-015
   if (!cursor) return Unexpected{fail(Reason::malformed)};
   auto d = access_dm(*id, req.session.user);
+  if (!d && fault(Fault::history_no_access_check)) {
+    if (auto any = store_.dm(*id)) d = std::move(*any);
+  }
   if (!d) return Unexpected{d.error()};
   // EV-MSG-016: strictly before the cursor, newest first, at most min(count, 100).
   const std::int64_t limit = std::min<std::int64_t>(*count, lim::kHistoryPageMax);
@@ -165,7 +177,7 @@ ChatServer::Reply ChatServer::handle_set_message(Request& req) {
   }
   if (msg_v) {
     // EV-MSG-021: only the sender edits, with a valid signature.
-    if (m->sender != req.session.username) {
+    if (m->sender != req.session.username && !fault(Fault::any_member_edits)) {
       return Unexpected{fail(Reason::state, "You cannot edit that message.")};
     }
     const auto key = public_key_of(req.session.user);
@@ -193,8 +205,16 @@ ChatServer::Reply ChatServer::handle_cancel_scheduled(Request& req) {
   auto sid = protocol::as_id(req.payload["schedule_id"]);
   if (!sid) return Unexpected{sid.error()};
   auto s = store_.scheduled(*dm, req.session.user, *sid);  // EV-MSG-025
+  if (!s && fault(Fault::cancel_ignores_owner)) {
+    if (auto d = store_.dm(*dm)) {  // bug: any member's message with that schedule id
+      for (UserId u : d->member_ids) {
+        if ((s = store_.scheduled(*dm, u, *sid))) break;
+      }
+    }
+  }
   if (!s) return Unexpected{fail(Reason::state, "You did not schedule a message with that id.")};
-  store_.delete_scheduled(s->row_id);  // EV-MSG-026: silently discarded
+  // EV-MSG-026: silently discarded.
+  if (!fault(Fault::cancel_keeps_timer)) store_.delete_scheduled(s->row_id);
   return std::string("true");
 }
 
@@ -215,7 +235,8 @@ ChatServer::Reply ChatServer::handle_add_reaction(Request& req) {
   }
   const auto key = public_key_of(req.session.user);
   if (!key) return Unexpected{fail(Reason::internal)};
-  if (auto ok = check_signature(*key, *reaction, *signature); !ok) {
+  if (auto ok = check_signature(*key, *reaction, *signature);
+      !ok && !fault(Fault::reaction_signature_unchecked)) {
     return Unexpected{ok.error()};
   }
   const ReactionId rid = store_.insert_reaction(*id, req.session.user, *reaction, *signature);
@@ -226,6 +247,7 @@ ChatServer::Reply ChatServer::handle_add_reaction(Request& req) {
   const std::string json = message_json(*updated);
   notify(d->member_ids, protocol::notification::kMessage, json);
   notify(d->member_ids, protocol::notification::kMessageChange, json);
+  if (fault(Fault::reaction_returns_message_id)) return std::to_string(*id);
   return std::to_string(rid);  // EV-RCT-003
 }
 

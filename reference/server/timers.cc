@@ -9,7 +9,21 @@ namespace unm::server {
 
 namespace {
 constexpr std::size_t kBatch = 64;  // timers read per store query
+
+// schedule_notice_json is the payload of both schedule notices (EV-OBJ-017); `dm_key` is
+// "dm_id" except under Fault::schedule_notice_id_key.
+std::string schedule_notice_json(std::string_view dm_key, std::int64_t dm_id,
+                                 std::int64_t schedule_id) {
+  return protocol::to_json([&](protocol::JsonWriter& w) {
+    w.StartObject();
+    w.Key(dm_key.data(), static_cast<rapidjson::SizeType>(dm_key.size()));
+    w.Int64(dm_id);
+    w.Key("schedule_id");
+    w.Int64(schedule_id);
+    w.EndObject();
+  });
 }
+}  // namespace
 
 std::optional<Micros> ChatServer::durable_next_due() {
   if (!due_known_) {
@@ -63,20 +77,17 @@ void ChatServer::run_due() {
 
 void ChatServer::fire(const DueTimer& t) {
   const Micros now = clock_.now();
+  const std::string_view dm_key = fault(Fault::schedule_notice_id_key) ? "id" : "dm_id";
   switch (t.kind) {
     case TimerKind::soon_notice: {
       auto s = store_.scheduled_by_row(t.ref);
       if (!s) return;
       store_.clear_soon(s->row_id);
       notify({s->user_id}, protocol::notification::kScheduledSoon,
-             protocol::to_json([&](protocol::JsonWriter& w) {
-               w.StartObject();
-               w.Key("dm_id");
-               w.Int64(s->dm_id);
-               w.Key("schedule_id");
-               w.Int64(s->schedule_id);
-               w.EndObject();
-             }));
+             schedule_notice_json(dm_key, s->dm_id, s->schedule_id));
+      if (fault(Fault::send_fires_with_soon_notice)) {  // bug against EV-MSG-012: 60 s early
+        fire(DueTimer{TimerKind::send_scheduled, t.due, t.ref});
+      }
       return;
     }
     case TimerKind::send_scheduled: {
@@ -84,8 +95,9 @@ void ChatServer::fire(const DueTimer& t) {
       if (!s) return;
       store_.delete_scheduled(s->row_id);
       // EV-MSG-009: created now (the actual send time); EV-MSG-010: no re-check.
+      const Micros unit = fault(Fault::self_destruct_in_milliseconds) ? 1'000 : 1'000'000;
       const std::optional<Micros> delete_at =
-          s->delete_seconds > 0 ? std::optional<Micros>(now + s->delete_seconds * 1'000'000)
+          s->delete_seconds > 0 ? std::optional<Micros>(now + s->delete_seconds * unit)
                                 : std::nullopt;
       const MessageId mid =
           store_.insert_message(s->dm_id, s->user_id, s->message, s->signature, now, delete_at);
@@ -93,14 +105,7 @@ void ChatServer::fire(const DueTimer& t) {
       auto d = store_.dm(s->dm_id);
       if (!m || !d) return;
       notify({s->user_id}, protocol::notification::kScheduledSent,
-             protocol::to_json([&](protocol::JsonWriter& w) {
-               w.StartObject();
-               w.Key("dm_id");
-               w.Int64(s->dm_id);
-               w.Key("schedule_id");
-               w.Int64(s->schedule_id);
-               w.EndObject();
-             }));
+             schedule_notice_json(dm_key, s->dm_id, s->schedule_id));
       notify(d->member_ids, protocol::notification::kMessage, message_json(*m));
       return;
     }
@@ -123,11 +128,11 @@ void ChatServer::deliver_pending_x3dh(UserId user) {
   if (online_.count(user) == 0) return;
   reset_request_state();
   if (!store_.begin()) return;
-  const auto pending = store_.pending_x3dh(user);
+  auto pending = store_.pending_x3dh(user);
+  if (fault(Fault::pending_x3dh_newest_first)) std::reverse(pending.begin(), pending.end());
   for (const auto& p : pending) {
     store_.delete_pending_x3dh(p.row_id);
-    notify({user}, protocol::notification::kX3dh,
-           protocol::to_json([&](protocol::JsonWriter& w) { protocol::write_x3dh(w, p.object); }));
+    notify({user}, protocol::notification::kX3dh, x3dh_json(p.object));
   }
   if (!store_.commit()) {
     reset_request_state();

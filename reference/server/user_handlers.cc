@@ -13,6 +13,7 @@ ChatServer::Reply ChatServer::handle_get_user(Request& req) {
   auto name = protocol::as_any_string(req.payload["username"]);
   if (!name) return Unexpected{name.error()};
   auto u = store_.user_by_name(*name);
+  if (!u && fault(Fault::get_user_unknown_null)) return std::string("null");
   if (!u) return Unexpected{fail(Reason::nouser)};   // EV-USR-001
   return user_json(*u, reported_status(*u), false);  // EV-USR-002, EV-AUTH-020
 }
@@ -29,7 +30,10 @@ ChatServer::Reply ChatServer::handle_get_user_list(Request& req) {
   const auto users = store_.all_users();
   return protocol::to_json([&](protocol::JsonWriter& w) {
     w.StartArray();
-    for (const auto& u : users) protocol::write_user(w, u, reported_status(u), false);
+    for (const auto& u : users) {
+      if (u.id == req.session.user && fault(Fault::user_list_excludes_caller)) continue;
+      protocol::write_user(w, u, reported_status(u), false);
+    }
     w.EndArray();
   });
 }
@@ -90,7 +94,18 @@ ChatServer::Reply ChatServer::handle_set_user(Request& req) {
   }
   store_.update_user(*u);
   // EV-USR-010: everyone but the requesting connection; status = stored status.
-  notify_everyone(protocol::notification::kProfile, user_json(*u, u->status, false), req.conn);
+  const bool with_own_storage = fault(Fault::profile_leaks_own_storage);  // EV-OBJ-005 bug
+  if (fault(Fault::profile_skips_own_connections)) {
+    std::vector<UserId> others;  // bug: the caller's other connections are left out
+    for (const auto& [user, conns] : online_) {
+      if (user != u->id) others.push_back(user);
+    }
+    notify(std::move(others), protocol::notification::kProfile,
+           user_json(*u, u->status, with_own_storage));
+  } else {
+    notify_everyone(protocol::notification::kProfile, user_json(*u, u->status, with_own_storage),
+                    req.conn);
+  }
   return std::string("true");
 }
 

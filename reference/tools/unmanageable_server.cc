@@ -3,6 +3,7 @@
 // compliance echo applications. Flags, logs and exit codes: docs/server.md.
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "reference/crypto/random.h"
 #include "reference/server/chat_app.h"
 #include "reference/server/clock.h"
+#include "reference/server/faults.h"
 #include "reference/server/log.h"
 #include "reference/server/sqlite_store.h"
 #include "reference/transport/echo.h"
@@ -54,6 +56,9 @@ The reference server of the Unmanageable chat protocol (Socket.IO v5 / Engine.IO
   --max-payload BYTES    Engine.IO maxPayload (default 1000000)
   --connect-timeout MS   Socket.IO CONNECT deadline (default 45000)
   --echo                 serve the transport compliance echo applications instead of the chat
+  --inject-fault NAME    harness self-tests only: inject a named bug (repeatable, or a comma
+                         list; `list` prints the catalogue). Needs a build with UNM_TEST_FAULTS
+                         and UNM_ALLOW_FAULTS=1 in the environment; refused otherwise (exit 2)
   --help                 print this text and exit
 
 On start-up the server prints one line "listening on http://HOST:PORT" to stdout.
@@ -71,6 +76,7 @@ struct Config {
   unsigned verify_threads = 1;
   bool echo = false;
   bool help = false;
+  std::vector<std::string> inject_faults;  // --inject-fault values (see fault_gate)
 };
 
 template <class T>
@@ -99,10 +105,10 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       continue;
     }
     static constexpr std::string_view kValueFlags[] = {
-        "--listen",        "--db",          "--synchronous",     "--tls-cert",
-        "--tls-key",       "--log-level",   "--x3dh-delay-ms",   "--ping-interval",
-        "--ping-timeout",  "--max-payload", "--connect-timeout", "--batch",
-        "--verify-threads"};
+        "--listen",         "--db",          "--synchronous",     "--tls-cert",
+        "--tls-key",        "--log-level",   "--x3dh-delay-ms",   "--ping-interval",
+        "--ping-timeout",   "--max-payload", "--connect-timeout", "--batch",
+        "--verify-threads", "--inject-fault"};
     if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
       return "unknown option " + std::string(flag);
     }
@@ -169,6 +175,8 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
       const auto n = number<unsigned>(value);
       if (!n || *n > 16) return "bad --verify-threads (0 … 16)";
       c.verify_threads = *n;
+    } else if (flag == "--inject-fault") {
+      c.inject_faults.emplace_back(value);
     } else if (flag == "--max-payload") {
       const auto n = number<std::size_t>(value);
       if (!n || *n == 0) return "bad --max-payload";
@@ -183,7 +191,42 @@ std::optional<std::string> parse(const std::vector<std::string_view>& args, Conf
   return std::nullopt;
 }
 
-int run_chat(const Config& c, unm::server::Logger& log) {
+// fault_gate applies --inject-fault (docs/server.md, "Fault injection"): `list` prints the
+// catalogue; anything else needs a build with UNM_TEST_FAULTS *and* UNM_ALLOW_FAULTS=1, so that a
+// fault is never enabled by accident. Returns an exit code when the program must stop here.
+std::optional<int> fault_gate(const Config& c, unm::server::Faults& out) {
+  if (c.inject_faults.empty()) return std::nullopt;
+  if (!unm::server::kFaultInjectionBuilt) {
+    std::cerr << "unmanageable-server: --inject-fault: this build has no fault injection "
+                 "(configure with -DUNM_TEST_FAULTS=ON)\n";
+    return kExitUsage;
+  }
+  if (std::find(c.inject_faults.begin(), c.inject_faults.end(), "list") != c.inject_faults.end()) {
+    for (const auto& f : unm::server::fault_catalogue()) {
+      std::cout << f.name << '\t' << f.clause << '\t' << f.breaks << '\n';
+    }
+    return kExitOk;
+  }
+  const char* allow = std::getenv("UNM_ALLOW_FAULTS");
+  if (allow == nullptr || std::string_view(allow) != "1") {
+    std::cerr << "unmanageable-server: --inject-fault is for harness self-tests only; set "
+                 "UNM_ALLOW_FAULTS=1 to allow it\n";
+    return kExitUsage;
+  }
+  auto faults = unm::server::parse_faults(c.inject_faults);
+  if (!faults) {
+    std::cerr << "unmanageable-server: --inject-fault: " << faults.error() << "\n";
+    return kExitUsage;
+  }
+  if (c.echo) {
+    std::cerr << "unmanageable-server: --inject-fault does not apply to --echo\n";
+    return kExitUsage;
+  }
+  out = *faults;
+  return std::nullopt;
+}
+
+int run_chat(const Config& c, const unm::server::Faults& faults, unm::server::Logger& log) {
   if (!unm::crypto::init()) {
     log.log(LogLevel::error, "libsodium failed to initialise");
     return kExitRuntime;
@@ -201,6 +244,7 @@ int run_chat(const Config& c, unm::server::Logger& log) {
   unm::server::SystemClock clock;
   unm::server::ServerOptions opts;
   opts.x3dh_delay = c.x3dh_delay_ms * 1000;
+  opts.faults = faults;
   unm::server::ChatApp app(sio, **store, clock, unm::crypto::system_random(), opts, log, c.batch,
                            c.verify_threads);
   sio.add_namespace("/", app);
@@ -229,6 +273,12 @@ int run_chat(const Config& c, unm::server::Logger& log) {
            {"synchronous", c.sync == unm::server::Synchronous::full ? "full" : "normal"},
            {"batch", std::to_string(c.batch)},
            {"verify_threads", std::to_string(c.verify_threads)}});
+  if (faults.any()) {
+    std::string names;
+    for (const auto n : faults.names()) names += (names.empty() ? "" : ",") + std::string(n);
+    log.log(LogLevel::warn, "FAULTS INJECTED: this server is deliberately wrong (self-test only)",
+            {{"faults", names}});
+  }
   boost::asio::post(sio.executor(), [&] { app.start(); });
   ioc.run();
   log.log(LogLevel::info, "stopped");
@@ -248,10 +298,12 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return kExitOk;
   }
+  unm::server::Faults faults;
+  if (const auto exit_code = fault_gate(c, faults)) return *exit_code;
   unm::server::Logger log(std::cerr, c.level);
   if (c.echo) return unm::transport::run_echo_server(c.transport, std::cout);
   try {
-    return run_chat(c, log);
+    return run_chat(c, faults, log);
   } catch (const std::exception& e) {
     // Boost.Asio reports some socket failures by exception; never abort with a core dump.
     log.log(LogLevel::error, "fatal", {{"error", e.what()}});
