@@ -9,6 +9,8 @@
 # whole default suite under the rule "a failing case cites the fault's clause", in a fraction of
 # the time. Prints one line per fault (detected / MISSED, with the failing case ids) and a
 # score; exit 0 only when every fault tried was detected, 2 on a harness problem.
+# UNM_FAULT_RUNNER_ARGS adds arguments to every run (e.g. "--scenarios DIR" to measure another
+# set of cases).
 set -uo pipefail
 server_exe="$1"
 runner_exe="$2"
@@ -80,7 +82,7 @@ while IFS=$'\t' read -r name clause description; do
   start_server "$name" || exit 2
   dir="$work/$name"
   "$runner_exe" run --target "$url" --jobs 4 --quiet --clause "$clause" \
-    --junit "$dir/junit.xml" >"$dir/run.out" 2>"$dir/run.err"
+    --junit "$dir/junit.xml" ${UNM_FAULT_RUNNER_ARGS:-} >"$dir/run.out" 2>"$dir/run.err"
   status=$?
   stop_server
   failing=""
