@@ -102,7 +102,10 @@ TEST_F(CliTest, TwoProfilesExchangeMessages) {
   ASSERT_EQ(who.code, kExitOk) << who.err;
   auto doc = parse_json(who.out);
   ASSERT_TRUE(doc.has_value());
-  EXPECT_STREQ((*doc)["username"].GetString(), "alice");
+  EXPECT_TRUE((*doc)["ok"].GetBool());
+  EXPECT_STREQ((*doc)["user"]["username"].GetString(), "alice");
+  EXPECT_STREQ((*doc)["dialect"].GetString(), "document");  // detected
+  EXPECT_TRUE((*doc)["warnings"].IsArray() && (*doc)["warnings"].Empty());
 
   auto created = run("alice", {"--json", "dm", "create", "bob"});
   ASSERT_EQ(created.code, kExitOk) << created.err;
@@ -115,10 +118,12 @@ TEST_F(CliTest, TwoProfilesExchangeMessages) {
   auto hist = run("bob", {"--json", "history", dm});
   ASSERT_EQ(hist.code, kExitOk) << hist.err;
   auto hdoc = parse_json(hist.out);
-  ASSERT_TRUE(hdoc.has_value() && hdoc->IsArray() && hdoc->Size() == 1) << hist.out;
-  EXPECT_STREQ((*hdoc)[0]["text"].GetString(), "hi bob");
-  EXPECT_STREQ((*hdoc)[0]["status"].GetString(), "ok");
-  const std::string mid = std::to_string((*hdoc)[0]["id"].GetInt64());
+  ASSERT_TRUE(hdoc.has_value()) << hist.out;
+  const rapidjson::Value& msgs = (*hdoc)["messages"];
+  ASSERT_TRUE(msgs.IsArray() && msgs.Size() == 1) << hist.out;
+  EXPECT_STREQ(msgs[0]["text"].GetString(), "hi bob");
+  EXPECT_STREQ(msgs[0]["status"].GetString(), "ok");
+  const std::string mid = std::to_string(msgs[0]["id"].GetInt64());
 
   auto react = run("bob", {"react", mid, "❤"});
   ASSERT_EQ(react.code, kExitOk) << react.err;
@@ -164,8 +169,8 @@ TEST_F(CliTest, WatchPrintsDecryptedNotificationsAsJsonLines) {
   auto keys = run("bob", {"--json", "dm", "list"});
   ASSERT_EQ(keys.code, kExitOk) << keys.err;
   auto d = parse_json(keys.out);
-  ASSERT_TRUE(d.has_value() && d->IsArray() && d->Size() == 1) << keys.out;
-  EXPECT_TRUE((*d)[0]["have_key"].GetBool());
+  ASSERT_TRUE(d.has_value() && (*d)["dms"].IsArray() && (*d)["dms"].Size() == 1) << keys.out;
+  EXPECT_TRUE((*d)["dms"][0]["have_key"].GetBool());
 }
 
 }  // namespace
