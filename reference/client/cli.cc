@@ -10,6 +10,8 @@
 
 #include "reference/client/profile.h"
 #include "reference/client/rpc.h"
+#include "reference/common/hex.h"
+#include "reference/crypto/keys.h"
 
 namespace unm::client {
 
@@ -59,6 +61,20 @@ const std::vector<CommandSpec>& commands() {
        "[--wait SECONDS]",
        "log in and say which DMs were joined; with --wait, stay to accept pending invitations",
        {"--wait"},
+       0,
+       0},
+      {"import",
+       "USERNAME --phrase [WORD...]",
+       "make this profile USERNAME's from its 24-word recovery phrase (the words, or one line "
+       "on standard input); logs in to check it before saving",
+       {"--phrase"},
+       1,
+       25},
+      {"key show",
+       "[--phrase]",
+       "show the profile's username and public key; with --phrase, the recovery phrase "
+       "(secret: it is the key)",
+       {"--phrase"},
        0,
        0},
       {"whoami", "", "show your own user object", {}, 0, 0},
@@ -125,11 +141,12 @@ const std::vector<CommandSpec>& commands() {
   return kCommands;
 }
 
-const std::set<std::string> kGroups = {"friend", "dm", "call"};
+const std::set<std::string> kGroups = {"friend", "dm", "call", "key"};
 const std::set<std::string> kValueOptions = {
     "--server",   "--profile", "--timeout", "--wait",   "--status",   "--bio",     "--picture",
     "--schedule", "--delete",  "--count",   "--before", "--duration", "--dialect", "--stay"};
-const std::set<std::string> kFlags = {"--json", "--insecure", "--help", "-h", "--off", "--clear"};
+const std::set<std::string> kFlags = {"--json", "--insecure", "--help",  "-h",
+                                      "--off",  "--clear",    "--phrase"};
 const std::set<std::string> kGlobal = {"--server",   "--profile", "--timeout", "--json",
                                        "--insecure", "--help",    "-h",        "--dialect"};
 
@@ -398,10 +415,13 @@ class Runner {
   }
 
   Result<void> open(bool login);
+  // log_in logs in as id_, handling invitations (and, deployed, waiting for them, §12 #10).
+  Result<void> log_in();
   int dispatch();
   int print_messages(const std::vector<ReadMessage>& ms);
   int watch(std::chrono::milliseconds duration);
   void install_printers();
+  int key_show();
   // wait_for_reaction_notice stays up to 2 s for the announcement of our reaction (deployed:
   // a message_change_notification, §12 #4), so the deviation is seen and reported.
   void wait_for_reaction_notice() {
@@ -514,7 +534,12 @@ Result<void> Runner::open(bool login) {
   s_ = std::move(*s);
   // The dialect is settled first, so that every command reads and sends in one dialect.
   if (auto d = s_->detect_dialect(); !d) return Unexpected<Error>{d.error()};
-  if (login) {
+  if (login) return log_in();
+  return {};
+}
+
+Result<void> Runner::log_in() {
+  {
     // X3DH invitations are processed whatever the command, so that none is lost (EV-DM-014);
     // `watch` prints them (and everything else) from the start.
     if (std::string_view(spec_.path) == "watch") {
@@ -759,7 +784,9 @@ int Runner::watch(std::chrono::milliseconds duration) {
 int Runner::run() {
   const std::string path = spec_.path;
   int code = kExitOk;
-  if (auto r = open(path != "register"); !r) {
+  if (path == "key show") {
+    code = key_show();  // local only: no connection
+  } else if (auto r = open(path != "register" && path != "import"); !r) {
     code = error(r.error());
   } else {
     code = dispatch();
@@ -773,9 +800,56 @@ int Runner::run() {
   return code;
 }
 
+int Runner::key_show() {
+  const std::string dir = opt("--profile").value_or(env_.default_profile);
+  auto id = Profile(dir).load();
+  if (!id) return error(id.error());
+  const std::string pub =
+      to_hex(std::span<const std::uint8_t>(crypto::public_key(id->private_key)));
+  const bool phrase = p_.flags.count("--phrase") > 0;
+  if (json_) {
+    result("username", json_string(id->username));
+    result("public_key", json_string(pub));
+    if (phrase) result("phrase", json_string(recovery_phrase(*id)));
+    return kExitOk;
+  }
+  out() << "username   " << id->username << "\npublic key " << pub << "\nkey file   "
+        << Profile(dir).key_file().string() << "\n";
+  if (phrase) {
+    *env_.err << "warning: the recovery phrase is your identity key; whoever reads it is you\n";
+    out() << recovery_phrase(*id) << "\n";
+  }
+  return kExitOk;
+}
+
 int Runner::dispatch() {
   const std::string path = spec_.path;
   Session& s = *s_;
+  if (path == "import") {
+    if (p_.flags.count("--phrase") == 0) return usage("give --phrase (the 24-word phrase)");
+    const std::string dir = opt("--profile").value_or(env_.default_profile);
+    Profile profile(dir);
+    if (profile.exists())
+      return error(Error{ErrorCode::local, "profile " + dir + " already holds an identity"});
+    std::string phrase;
+    for (std::size_t i = 1; i < p_.pos.size(); ++i) phrase += (i > 1 ? " " : "") + p_.pos[i];
+    if (phrase.empty() && env_.in != nullptr) std::getline(*env_.in, phrase);
+    auto id = identity_from_phrase(arg(0), phrase);
+    if (!id) return error(id.error());
+    id_ = *id;
+    // Logging in proves that the phrase is this account's key (the server's public key must
+    // match) and recovers the SPK and every DM key from own_storage (CR-STORE-001).
+    if (auto r = log_in(); !r) return error(r.error());
+    if (auto saved = profile.save(*id); !saved) return error(saved.error());
+    if (json_) {
+      result("username", json_string(id->username));
+      result_id("dm_keys", static_cast<std::int64_t>(s.keys().dm_ids().size()));
+      return kExitOk;
+    }
+    out() << "imported " << id->username << " (" << s.keys().dm_ids().size()
+          << " DM keys recovered); identity key saved in " << profile.key_file().string() << "\n";
+    return kExitOk;
+  }
   if (path == "register") {
     const std::string dir = opt("--profile").value_or(env_.default_profile);
     Profile profile(dir);
