@@ -3,6 +3,8 @@
 // automatic detection against both dialects; and that no cryptographic check is relaxed.
 #include "reference/client/dialect.h"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <rapidjson/document.h>
@@ -26,9 +28,9 @@ bool has_row(const WireDialect& d, int row) {
 }
 
 std::string rows(const WireDialect& d) {
-  std::string out;
-  for (const auto& w : d.warnings()) out += "#" + std::to_string(w.row) + " " + w.text + "\n";
-  return out;
+  std::ostringstream out;
+  for (const auto& w : d.warnings()) out << '#' << w.row << ' ' << w.text << '\n';
+  return out.str();
 }
 
 // ---------------------------------------------------------------- pure translation
@@ -226,7 +228,11 @@ TEST_F(DeployedSessionTest, Rows2And3HistoryUsesLimitAndAnExclusiveCursor) {
   Client a = user("alice");
   Client b = user("bob");
   const std::int64_t dm = dm_of(a, b, "bob");
-  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(a->send_message(dm, "m" + std::to_string(i)));
+  for (int i = 1; i <= 5; ++i) {
+    std::string text = "m";
+    text += std::to_string(i);
+    ASSERT_TRUE(a->send_message(dm, text));
+  }
   auto page1 = b->get_message_history(dm, "", 2);
   ASSERT_TRUE(page1.has_value()) << describe(page1.error());
   ASSERT_EQ(page1->size(), 2u);

@@ -166,7 +166,10 @@ struct MiniServer::Impl {
       if (!first) out += ',';
       first = false;
       out += json_string(u);
-      if (deployed()) out += ":" + json_string(uuid);
+      if (deployed()) {
+        out += ':';
+        out += json_string(uuid);
+      }
     }
     return out + (deployed() ? "}" : "]");
   }

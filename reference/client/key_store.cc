@@ -63,7 +63,12 @@ Result<std::string> KeyStore::seal(const crypto::PrivateKey& identity, crypto::R
   WipedText text{std::move(*known)};
   // The known members form `{...}`; the unknown ones go before its closing brace as they came.
   text.s.pop_back();
-  for (const auto& [name, json] : extra_) text.s += "," + json_string(name) + ":" + json;
+  for (const auto& [name, json] : extra_) {
+    text.s += ',';
+    text.s += json_string(name);
+    text.s += ':';
+    text.s += json;
+  }
   text.s += '}';
   auto key = crypto::personal_key(identity);
   if (!key) return storage_error("own_storage key: ", key.error());
