@@ -9,6 +9,9 @@
 #include <rapidjson/writer.h>
 
 #include "reference/client/profile.h"
+#include "reference/client/rpc.h"
+#include "reference/common/hex.h"
+#include "reference/crypto/keys.h"
 
 namespace unm::client {
 
@@ -56,8 +59,22 @@ const std::vector<CommandSpec>& commands() {
        1},
       {"login",
        "[--wait SECONDS]",
-       "log in; with --wait, stay to accept pending DM invitations",
+       "log in and say which DMs were joined; with --wait, stay to accept pending invitations",
        {"--wait"},
+       0,
+       0},
+      {"import",
+       "USERNAME --phrase [WORD...]",
+       "make this profile USERNAME's from its 24-word recovery phrase (the words, or one line "
+       "on standard input); logs in to check it before saving",
+       {"--phrase"},
+       1,
+       25},
+      {"key show",
+       "[--phrase]",
+       "show the profile's username and public key; with --phrase, the recovery phrase "
+       "(secret: it is the key)",
+       {"--phrase"},
        0,
        0},
       {"whoami", "", "show your own user object", {}, 0, 0},
@@ -106,7 +123,13 @@ const std::vector<CommandSpec>& commands() {
       {"react", "MESSAGE TEXT", "add an encrypted reaction to a message", {}, 2, 2},
       {"unreact", "REACTION", "remove your reaction", {}, 1, 1},
       {"typing", "DM", "tell the DM you are typing", {}, 1, 1},
-      {"call join", "DM UUID", "join the DM's call; prints who is in it", {}, 2, 2},
+      {"call join",
+       "DM UUID [--stay SECONDS]",
+       "join the DM's call and print who is in it; with --stay, stay in it that long "
+       "(printing who joins and leaves), then leave it",
+       {"--stay"},
+       2,
+       2},
       {"call leave", "DM", "leave the DM's call", {}, 1, 1},
       {"watch",
        "[--duration SECONDS]",
@@ -118,18 +141,19 @@ const std::vector<CommandSpec>& commands() {
   return kCommands;
 }
 
-const std::set<std::string> kGroups = {"friend", "dm", "call"};
-const std::set<std::string> kValueOptions = {"--server", "--profile", "--timeout", "--wait",
-                                             "--status", "--bio",     "--picture", "--schedule",
-                                             "--delete", "--count",   "--before",  "--duration"};
-const std::set<std::string> kFlags = {"--json", "--insecure", "--help", "-h", "--off", "--clear"};
+const std::set<std::string> kGroups = {"friend", "dm", "call", "key"};
+const std::set<std::string> kValueOptions = {
+    "--server",   "--profile", "--timeout", "--wait",   "--status",   "--bio",     "--picture",
+    "--schedule", "--delete",  "--count",   "--before", "--duration", "--dialect", "--stay"};
+const std::set<std::string> kFlags = {"--json", "--insecure", "--help",  "-h",
+                                      "--off",  "--clear",    "--phrase"};
 const std::set<std::string> kGlobal = {"--server",   "--profile", "--timeout", "--json",
-                                       "--insecure", "--help",    "-h"};
+                                       "--insecure", "--help",    "-h",        "--dialect"};
 
 std::string main_help() {
   std::string h =
       "usage: unmanageable-client [--server URL] [--profile DIR] [--json] [--insecure]\n"
-      "                           [--timeout SECONDS] COMMAND [ARGS]\n\n"
+      "                           [--timeout SECONDS] [--dialect D] COMMAND [ARGS]\n\n"
       "The reference client of the Unmanageable end-to-end encrypted chat protocol. Each\n"
       "command connects, logs in with the profile's identity key, acts and exits.\n\n"
       "global options:\n"
@@ -138,6 +162,9 @@ std::string main_help() {
       "  --json             machine-readable output (one JSON document; JSON lines for watch)\n"
       "  --insecure         do not verify TLS certificates (test servers only)\n"
       "  --timeout SECONDS  per-request timeout (default 10)\n"
+      "  --dialect D        document, deployed or auto (default): speak the protocol document or\n"
+      "                     the deployed implementation (events.md §12); auto asks the server\n"
+      "                     once. Every deviation met is reported as a warning naming its row.\n"
       "  --help, -h         help for any command or group\n\n"
       "commands:\n";
   for (const auto& c : commands()) {
@@ -359,30 +386,22 @@ class Runner {
 
   int error(const Error& e) {
     *env_.err << "error: " << describe(e) << "\n";
-    if (json_) {
-      Json j;
-      j.w().StartObject();
-      j.key("ok");
-      j.w().Bool(false);
-      j.key("error");
-      j.w().String(error_code_name(e.code).data());
-      j.key("detail");
-      j.str(e.detail);
-      j.w().EndObject();
-      out() << j.text() << "\n";
-    }
+    error_ = e;
     return exit_code_for(e);
   }
+  // result adds member `key` (JSON text) to the --json document run() prints.
+  void result(const char* key, std::string json) { members_.emplace_back(key, std::move(json)); }
+  void result_id(const char* key, std::int64_t v) { result(key, std::to_string(v)); }
+  // finish prints the --json document: ok, the results (or the error), and the §12 warnings.
+  void finish();
+  // report_warnings prints deviations met since the last report (human: stderr lines).
+  void report_warnings();
   int usage(const std::string& why) {
     *env_.err << "error: " << why << "\n" << command_help(spec_);
     return kExitUsage;
   }
   int done(const std::string& human) {
-    if (json_) {
-      out() << "{\"ok\":true}\n";
-    } else if (!human.empty()) {
-      out() << human << "\n";
-    }
+    if (!json_ && !human.empty()) out() << human << "\n";
     return kExitOk;
   }
   template <class T>
@@ -396,10 +415,21 @@ class Runner {
   }
 
   Result<void> open(bool login);
+  // log_in logs in as id_, handling invitations (and, deployed, waiting for them, §12 #10).
+  Result<void> log_in();
   int dispatch();
   int print_messages(const std::vector<ReadMessage>& ms);
   int watch(std::chrono::milliseconds duration);
   void install_printers();
+  int key_show();
+  // wait_for_reaction_notice stays up to 2 s for the announcement of our reaction (deployed:
+  // a message_change_notification, §12 #4), so the deviation is seen and reported.
+  void wait_for_reaction_notice() {
+    const auto until = std::chrono::steady_clock::now() + 2s;
+    while (s_->reaction_notice_pending() && !s_->disconnected() &&
+           std::chrono::steady_clock::now() < until)
+      s_->process_notifications(100ms);
+  }
 
   CliEnv& env_;
   const Parsed& p_;
@@ -407,7 +437,76 @@ class Runner {
   bool json_;
   std::unique_ptr<Session> s_;
   std::optional<Identity> id_;
+  std::optional<Error> error_;
+  std::vector<std::pair<const char*, std::string>> members_;
+  std::vector<DmJoined> joined_;  // invitations processed during this command
 };
+
+void write_warning(Json& j, const DeviationWarning& w) {
+  j.w().StartObject();
+  j.key("row");
+  j.w().Int(w.row);
+  j.key("clause");
+  j.str(w.clause);
+  j.key("text");
+  j.str(w.text);
+  j.key("count");
+  j.w().Int(w.count);
+  j.w().EndObject();
+}
+
+std::string human_warning(const DeviationWarning& w) {
+  return "warning: events.md §12 #" + std::to_string(w.row) + " (" + w.clause + "): " + w.text;
+}
+
+void Runner::finish() {
+  Json j;
+  j.w().StartObject();
+  j.key("ok");
+  j.w().Bool(!error_);
+  if (error_) {
+    j.key("error");
+    j.w().String(error_code_name(error_->code).data());
+    j.key("detail");
+    j.str(error_->detail);
+  } else {
+    for (const auto& [k, v] : members_) {
+      j.key(k);
+      j.w().RawValue(v.data(), v.size(), rapidjson::kObjectType);
+    }
+  }
+  j.key("dialect");
+  if (s_ && s_->dialect_settled()) {
+    j.str(std::string(dialect_name(s_->dialect().dialect())));
+  } else {
+    j.w().Null();
+  }
+  j.key("warnings");
+  j.w().StartArray();
+  if (s_)
+    for (const auto& w : s_->dialect().warnings()) write_warning(j, w);
+  j.w().EndArray();
+  j.w().EndObject();
+  out() << j.text() << "\n";
+}
+
+void Runner::report_warnings() {
+  if (!s_) return;
+  for (const auto& w : s_->take_new_warnings()) {
+    if (!json_) {
+      *env_.err << human_warning(w) << "\n";
+    } else if (std::string_view(spec_.path) == "watch") {
+      Json j;
+      j.w().StartObject();
+      j.key("event");
+      j.str("warning");
+      j.key("warning");
+      write_warning(j, w);
+      j.w().EndObject();
+      out() << j.text() << std::endl;
+    }
+  }
+}
 
 Result<void> Runner::open(bool login) {
   const std::string url = opt("--server").value_or(kDefaultServer);
@@ -419,6 +518,11 @@ Result<void> Runner::open(bool login) {
     co.session.call_timeout = std::chrono::seconds(*secs);
     co.connect_timeout = std::chrono::seconds(*secs);
   }
+  if (auto d = opt("--dialect")) {
+    auto choice = parse_dialect_choice(*d);
+    if (!choice) return fail(ErrorCode::local, "--dialect must be document, deployed or auto");
+    co.session.dialect = *choice;
+  }
   if (login) {
     const std::string dir = opt("--profile").value_or(env_.default_profile);
     auto id = Profile(dir).load();
@@ -428,7 +532,14 @@ Result<void> Runner::open(bool login) {
   auto s = env_.connect ? env_.connect(url, co) : Session::connect(url, *env_.rng, co);
   if (!s) return Unexpected<Error>{s.error()};
   s_ = std::move(*s);
-  if (login) {
+  // The dialect is settled first, so that every command reads and sends in one dialect.
+  if (auto d = s_->detect_dialect(); !d) return Unexpected<Error>{d.error()};
+  if (login) return log_in();
+  return {};
+}
+
+Result<void> Runner::log_in() {
+  {
     // X3DH invitations are processed whatever the command, so that none is lost (EV-DM-014);
     // `watch` prints them (and everything else) from the start.
     if (std::string_view(spec_.path) == "watch") {
@@ -436,6 +547,7 @@ Result<void> Runner::open(bool login) {
     } else {
       Handlers h;
       h.on_dm_joined = [this](const DmJoined& j) {
+        joined_.push_back(j);
         if (j.error)
           *env_.err << "warning: DM " << j.dm_id << " from " << j.sender << ": "
                     << describe(*j.error) << "\n";
@@ -445,6 +557,13 @@ Result<void> Runner::open(bool login) {
     if (auto r = s_->login(*id_); !r) return r;
     // Invitations already delivered (a server without grace period) are handled before acting.
     s_->process_notifications(0ms);
+    if (s_->dialect().deployed()) {
+      // §12 #10: the deployed server sends pending invitations 5 s after login and loses them
+      // if this connection closes earlier: stay while a DM of ours has no key (7 s at most).
+      auto left = s_->await_invitations(
+          7s, [this] { return !(env_.stop_requested && env_.stop_requested()); });
+      if (!left) return Unexpected<Error>{left.error()};
+    }
   }
   return {};
 }
@@ -456,7 +575,7 @@ int Runner::print_messages(const std::vector<ReadMessage>& ms) {
     j.w().StartArray();
     for (const auto& m : ms) j.message(m);
     j.w().EndArray();
-    out() << j.text() << "\n";
+    result("messages", j.text());
   }
   for (const auto& m : ms) {
     if (!json_) out() << human_message(m) << "\n";
@@ -652,6 +771,7 @@ int Runner::watch(std::chrono::milliseconds duration) {
     if (duration.count() > 0)
       slice = std::min(slice, std::chrono::duration_cast<std::chrono::milliseconds>(until - now));
     s_->process_notifications(slice);
+    report_warnings();
     if (s_->disconnected()) {
       s_->process_notifications(0ms);
       return error(
@@ -663,18 +783,73 @@ int Runner::watch(std::chrono::milliseconds duration) {
 
 int Runner::run() {
   const std::string path = spec_.path;
-  if (auto r = open(path != "register"); !r) return error(r.error());
-  int code = dispatch();
+  int code = kExitOk;
+  if (path == "key show") {
+    code = key_show();  // local only: no connection
+  } else if (auto r = open(path != "register" && path != "import"); !r) {
+    code = error(r.error());
+  } else {
+    code = dispatch();
+  }
   if (s_ && s_->logged_in() && path != "watch" && !s_->disconnected()) {
     // Handle invitations that arrived meanwhile before the connection closes.
     s_->process_notifications(0ms);
   }
+  report_warnings();
+  if (json_ && path != "watch") finish();
   return code;
+}
+
+int Runner::key_show() {
+  const std::string dir = opt("--profile").value_or(env_.default_profile);
+  auto id = Profile(dir).load();
+  if (!id) return error(id.error());
+  const std::string pub =
+      to_hex(std::span<const std::uint8_t>(crypto::public_key(id->private_key)));
+  const bool phrase = p_.flags.count("--phrase") > 0;
+  if (json_) {
+    result("username", json_string(id->username));
+    result("public_key", json_string(pub));
+    if (phrase) result("phrase", json_string(recovery_phrase(*id)));
+    return kExitOk;
+  }
+  out() << "username   " << id->username << "\npublic key " << pub << "\nkey file   "
+        << Profile(dir).key_file().string() << "\n";
+  if (phrase) {
+    *env_.err << "warning: the recovery phrase is your identity key; whoever reads it is you\n";
+    out() << recovery_phrase(*id) << "\n";
+  }
+  return kExitOk;
 }
 
 int Runner::dispatch() {
   const std::string path = spec_.path;
   Session& s = *s_;
+  if (path == "import") {
+    if (p_.flags.count("--phrase") == 0) return usage("give --phrase (the 24-word phrase)");
+    const std::string dir = opt("--profile").value_or(env_.default_profile);
+    Profile profile(dir);
+    if (profile.exists())
+      return error(Error{ErrorCode::local, "profile " + dir + " already holds an identity"});
+    std::string phrase;
+    for (std::size_t i = 1; i < p_.pos.size(); ++i) phrase += (i > 1 ? " " : "") + p_.pos[i];
+    if (phrase.empty() && env_.in != nullptr) std::getline(*env_.in, phrase);
+    auto id = identity_from_phrase(arg(0), phrase);
+    if (!id) return error(id.error());
+    id_ = *id;
+    // Logging in proves that the phrase is this account's key (the server's public key must
+    // match) and recovers the SPK and every DM key from own_storage (CR-STORE-001).
+    if (auto r = log_in(); !r) return error(r.error());
+    if (auto saved = profile.save(*id); !saved) return error(saved.error());
+    if (json_) {
+      result("username", json_string(id->username));
+      result_id("dm_keys", static_cast<std::int64_t>(s.keys().dm_ids().size()));
+      return kExitOk;
+    }
+    out() << "imported " << id->username << " (" << s.keys().dm_ids().size()
+          << " DM keys recovered); identity key saved in " << profile.key_file().string() << "\n";
+    return kExitOk;
+  }
   if (path == "register") {
     const std::string dir = opt("--profile").value_or(env_.default_profile);
     Profile profile(dir);
@@ -693,6 +868,14 @@ int Runner::dispatch() {
       if (!n) return usage("--duration must be a positive number of seconds");
       duration = std::chrono::seconds(*n);
     }
+    if (s.dialect().deployed()) {
+      // §12 #7: call joins and leaves are read from users_in_call changes, so start from the
+      // current calls.
+      auto ids = s.get_dms();
+      if (!ids) return error(ids.error());
+      for (std::int64_t dm : *ids)
+        if (auto d = s.get_dm(dm); !d) return error(d.error());
+    }
     return watch(duration);
   }
   if (path == "login") {
@@ -703,14 +886,46 @@ int Runner::dispatch() {
       wait = *v;
     }
     if (wait > 0) {
-      install_printers();
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
       while (std::chrono::steady_clock::now() < until && !s.disconnected() &&
              !(env_.stop_requested && env_.stop_requested()))
         s.process_notifications(200ms);
     }
-    return done("logged in as " + s.username() + " (" + std::to_string(s.keys().dm_ids().size()) +
-                " DM keys)");
+    s.process_notifications(0ms);
+    if (json_) {
+      Json j;
+      j.w().StartArray();
+      for (const auto& d : joined_) {
+        j.w().StartObject();
+        j.key("dm_id");
+        j.w().Int64(d.dm_id);
+        j.key("sender");
+        j.str(d.sender);
+        j.key("error");
+        if (d.error) {
+          j.str(describe(*d.error));
+        } else {
+          j.w().Null();
+        }
+        j.w().EndObject();
+      }
+      j.w().EndArray();
+      result("username", json_string(s.username()));
+      result_id("dm_keys", static_cast<std::int64_t>(s.keys().dm_ids().size()));
+      result("joined", j.text());
+      return kExitOk;
+    }
+    out() << "logged in as " << s.username() << " (" << s.keys().dm_ids().size() << " DM keys)\n";
+    for (const auto& d : joined_) {
+      if (d.error) {
+        out() << "refused DM " << d.dm_id << " from " << d.sender << ": " << describe(*d.error)
+              << "\n";
+      } else {
+        out() << "joined DM " << d.dm_id << " created by " << d.sender << "\n";
+      }
+    }
+    if (joined_.empty()) out() << "no DM joined\n";
+    return kExitOk;
   }
   if (path == "whoami" || path == "user") {
     auto u = path == "whoami" ? s.get_full_user() : s.get_user(arg(0));
@@ -718,7 +933,7 @@ int Runner::dispatch() {
     if (json_) {
       Json j;
       j.user(*u);
-      out() << j.text() << "\n";
+      result("user", j.text());
     } else {
       out() << u->username << " (" << u->status << ")\n  public key " << u->public_key
             << "\n  biography: " << u->biography << "\n  picture: " << u->profile_picture << "\n";
@@ -734,7 +949,7 @@ int Runner::dispatch() {
       j.w().StartArray();
       for (const auto& u : *l) j.user(u);
       j.w().EndArray();
-      out() << j.text() << "\n";
+      result("users", j.text());
     } else {
       for (const auto& u : *l) out() << u.username << " (" << u.status << ")\n";
     }
@@ -767,14 +982,11 @@ int Runner::dispatch() {
     for (auto& [name, r] : lists)
       if (!r) return error(r.error());
     if (json_) {
-      Json j;
-      j.w().StartObject();
       for (auto& [name, r] : lists) {
-        j.key(name);
+        Json j;
         j.strings(*r);
+        result(name, j.text());
       }
-      j.w().EndObject();
-      out() << j.text() << "\n";
     } else {
       for (auto& [name, r] : lists) {
         out() << name << ":";
@@ -789,7 +1001,7 @@ int Runner::dispatch() {
     auto id = s.create_dm(users);
     if (!id) return error(id.error());
     if (json_) {
-      out() << "{\"ok\":true,\"id\":" << *id << "}\n";
+      result_id("id", *id);
     } else {
       out() << "created DM " << *id << "\n";
     }
@@ -817,7 +1029,7 @@ int Runner::dispatch() {
       }
     }
     j.w().EndArray();
-    if (json_) out() << j.text() << "\n";
+    if (json_) result("dms", j.text());
     return kExitOk;
   }
   // Commands below take a DM or message id as first argument.
@@ -851,7 +1063,7 @@ int Runner::dispatch() {
       }
       j.w().EndArray();
       j.w().EndObject();
-      out() << j.text() << "\n";
+      result("dm", j.text());
     } else {
       out() << "DM " << id << " " << d->dm.name.value_or("(unnamed)") << ", created "
             << d->dm.created_at << "\n  members:";
@@ -922,10 +1134,11 @@ int Runner::dispatch() {
     auto r = s.add_reaction(id, arg(1));
     if (!r) return error(r.error());
     if (json_) {
-      out() << "{\"ok\":true,\"id\":" << *r << "}\n";
+      result_id("id", *r);
     } else {
       out() << "reaction " << *r << " added\n";
     }
+    wait_for_reaction_notice();
     return kExitOk;
   }
   if (path == "unreact") return check(s.remove_reaction(id), "reaction removed");
@@ -941,9 +1154,32 @@ int Runner::dispatch() {
         j.str(uuid);
       }
       j.w().EndObject();
-      out() << j.text() << "\n";
+      result("call", j.text());
     } else {
       for (const auto& [u, uuid] : *r) out() << u << " " << uuid << "\n";
+    }
+    if (auto v = opt("--stay")) {
+      // The call ends with this connection (EV-CALL-010), so staying is how a command-line user
+      // is in a call at all; it is left explicitly at the end (EV-CALL-004).
+      auto n = to_int(*v, 1, 86'400);
+      if (!n) return usage("--stay must be 1 … 86400 seconds");
+      if (!json_) install_printers();
+      if (s.dialect().deployed()) {
+        // §12 #7: joins and leaves are read from users_in_call; start from the current call.
+        if (auto d = s.get_dm(id); !d) return error(d.error());
+      }
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(*n);
+      while (std::chrono::steady_clock::now() < until && !s.disconnected() &&
+             !(env_.stop_requested && env_.stop_requested())) {
+        s.process_notifications(200ms);
+        report_warnings();
+      }
+      if (auto left = s.leave_call(id); !left) return error(left.error());
+      if (json_) {
+        result("left", "true");
+      } else {
+        out() << "left the call\n";
+      }
     }
     return kExitOk;
   }
@@ -998,6 +1234,10 @@ int run_cli(const std::vector<std::string>& args, CliEnv& env) {
       *env.err << "error: " << f << " does not apply to '" << path << "'\n" << command_help(*spec);
       return kExitUsage;
     }
+  if (auto d = p.opts.find("--dialect"); d != p.opts.end() && !parse_dialect_choice(d->second)) {
+    *env.err << "error: --dialect must be document, deployed or auto\n" << command_help(*spec);
+    return kExitUsage;
+  }
   const std::size_t n = p.pos.size() - consumed;
   if (n < spec->min_pos || n > spec->max_pos) {
     *env.err << "error: wrong number of arguments\n" << command_help(*spec);

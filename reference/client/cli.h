@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -41,6 +42,7 @@ using Connector = std::function<Result<std::unique_ptr<Session>>(const std::stri
 struct CliEnv {
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  std::istream* in = nullptr;  // `import --phrase` reads the phrase here when not given as words
   crypto::Random* rng = nullptr;
   Connector connect;                     // empty: Session::connect
   std::function<bool()> stop_requested;  // `watch` ends when this returns true (SIGINT)

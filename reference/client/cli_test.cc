@@ -35,11 +35,14 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root); }
 
-  Outcome run(const std::string& who, std::vector<std::string> args) {
+  Outcome run(const std::string& who, std::vector<std::string> args,
+              const std::string& input = "") {
     std::ostringstream out, err;
+    std::istringstream in(input);
     CliEnv env;
     env.out = &out;
     env.err = &err;
+    env.in = &in;
     env.rng = &rng;
     env.default_profile = (root / who).string();
     env.connect = [this](const std::string&,
@@ -102,7 +105,10 @@ TEST_F(CliTest, TwoProfilesExchangeMessages) {
   ASSERT_EQ(who.code, kExitOk) << who.err;
   auto doc = parse_json(who.out);
   ASSERT_TRUE(doc.has_value());
-  EXPECT_STREQ((*doc)["username"].GetString(), "alice");
+  EXPECT_TRUE((*doc)["ok"].GetBool());
+  EXPECT_STREQ((*doc)["user"]["username"].GetString(), "alice");
+  EXPECT_STREQ((*doc)["dialect"].GetString(), "document");  // detected
+  EXPECT_TRUE((*doc)["warnings"].IsArray() && (*doc)["warnings"].Empty());
 
   auto created = run("alice", {"--json", "dm", "create", "bob"});
   ASSERT_EQ(created.code, kExitOk) << created.err;
@@ -115,10 +121,12 @@ TEST_F(CliTest, TwoProfilesExchangeMessages) {
   auto hist = run("bob", {"--json", "history", dm});
   ASSERT_EQ(hist.code, kExitOk) << hist.err;
   auto hdoc = parse_json(hist.out);
-  ASSERT_TRUE(hdoc.has_value() && hdoc->IsArray() && hdoc->Size() == 1) << hist.out;
-  EXPECT_STREQ((*hdoc)[0]["text"].GetString(), "hi bob");
-  EXPECT_STREQ((*hdoc)[0]["status"].GetString(), "ok");
-  const std::string mid = std::to_string((*hdoc)[0]["id"].GetInt64());
+  ASSERT_TRUE(hdoc.has_value()) << hist.out;
+  const rapidjson::Value& msgs = (*hdoc)["messages"];
+  ASSERT_TRUE(msgs.IsArray() && msgs.Size() == 1) << hist.out;
+  EXPECT_STREQ(msgs[0]["text"].GetString(), "hi bob");
+  EXPECT_STREQ(msgs[0]["status"].GetString(), "ok");
+  const std::string mid = std::to_string(msgs[0]["id"].GetInt64());
 
   auto react = run("bob", {"react", mid, "❤"});
   ASSERT_EQ(react.code, kExitOk) << react.err;
@@ -164,8 +172,58 @@ TEST_F(CliTest, WatchPrintsDecryptedNotificationsAsJsonLines) {
   auto keys = run("bob", {"--json", "dm", "list"});
   ASSERT_EQ(keys.code, kExitOk) << keys.err;
   auto d = parse_json(keys.out);
-  ASSERT_TRUE(d.has_value() && d->IsArray() && d->Size() == 1) << keys.out;
-  EXPECT_TRUE((*d)[0]["have_key"].GetBool());
+  ASSERT_TRUE(d.has_value() && (*d)["dms"].IsArray() && (*d)["dms"].Size() == 1) << keys.out;
+  EXPECT_TRUE((*d)["dms"][0]["have_key"].GetBool());
+}
+
+TEST_F(CliTest, RecoveryPhraseExportsAndImportsTheAccount) {
+  ASSERT_EQ(run("alice", {"register", "alice"}).code, kExitOk);
+  ASSERT_EQ(run("bob", {"register", "bob"}).code, kExitOk);
+  ASSERT_EQ(run("alice", {"dm", "create", "bob"}).code, kExitOk);
+  auto shown = run("alice", {"--json", "key", "show", "--phrase"});
+  ASSERT_EQ(shown.code, kExitOk) << shown.err;
+  auto doc = parse_json(shown.out);
+  ASSERT_TRUE(doc.has_value()) << shown.out;
+  const std::string phrase = (*doc)["phrase"].GetString();
+  const std::string pub = (*doc)["public_key"].GetString();
+  std::vector<std::string> words;
+  for (std::size_t i = 0, j; i < phrase.size(); i = j + 1) {
+    j = phrase.find(' ', i);
+    if (j == std::string::npos) j = phrase.size();
+    words.push_back(phrase.substr(i, j - i));
+  }
+  ASSERT_EQ(words.size(), 24u);                                                  // CR-KEY-005
+  EXPECT_EQ(run("alice", {"key", "show"}).out.find(phrase), std::string::npos);  // only on ask
+
+  // Import as words (in lower case: any case is accepted) into a fresh profile.
+  std::vector<std::string> args = {"--json", "import", "alice", "--phrase"};
+  for (auto w : words) {
+    for (auto& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    args.push_back(w);
+  }
+  auto imported = run("alice2", args);
+  ASSERT_EQ(imported.code, kExitOk) << imported.err;
+  auto idoc = parse_json(imported.out);
+  EXPECT_EQ((*idoc)["dm_keys"].GetInt64(), 1);  // the DM key came back from own_storage
+  auto again = parse_json(run("alice2", {"--json", "key", "show"}).out);
+  EXPECT_STREQ((*again)["public_key"].GetString(), pub.c_str());
+  EXPECT_STREQ((*again)["username"].GetString(), "alice");
+  ASSERT_EQ(run("alice2", {"send", "1", "from the imported profile"}).code, kExitOk);
+
+  // From standard input; into a used profile; without --phrase; a bad phrase; a wrong account.
+  auto stdin_import = run("alice3", {"import", "alice", "--phrase"}, phrase + "\n");
+  ASSERT_EQ(stdin_import.code, kExitOk) << stdin_import.err;
+  EXPECT_NE(stdin_import.out.find("imported alice (1 DM keys"), std::string::npos);
+  EXPECT_EQ(run("alice3", {"import", "alice", "--phrase"}, phrase).code, kExitLocal);
+  EXPECT_EQ(run("alice4", {"import", "alice"}).code, kExitUsage);
+  std::swap(words[0], words[1]);
+  std::string swapped;
+  for (const auto& w : words) swapped += (swapped.empty() ? "" : " ") + w;
+  auto bad = run("alice4", {"import", "alice", "--phrase", swapped});
+  EXPECT_EQ(bad.code, kExitLocal) << bad.err;
+  EXPECT_NE(bad.err.find("recovery phrase"), std::string::npos);
+  EXPECT_EQ(run("alice4", {"import", "bob", "--phrase"}, phrase).code, kExitRefused);
+  EXPECT_FALSE(std::filesystem::exists(root / "alice4" / "identity.json"));
 }
 
 }  // namespace

@@ -162,9 +162,12 @@ TEST_F(E2eTest, EverySubcommand) {
   auto hist = cli("bob", {"--json", "history", dm});
   ASSERT_EQ(hist.code, kExitOk) << hist.err;
   auto h = parse_json(hist.out);
-  ASSERT_TRUE(h && h->IsArray() && h->Size() == 1) << hist.out;
-  EXPECT_STREQ((*h)[0]["text"].GetString(), "first message");
-  const std::string mid = std::to_string((*h)[0]["id"].GetInt64());
+  ASSERT_TRUE(h && (*h)["messages"].IsArray() && (*h)["messages"].Size() == 1) << hist.out;
+  EXPECT_STREQ((*h)["messages"][0]["text"].GetString(), "first message");
+  const std::string mid = std::to_string((*h)["messages"][0]["id"].GetInt64());
+  // The reference server speaks the document: detected, no §12 warning.
+  EXPECT_STREQ((*h)["dialect"].GetString(), "document");
+  EXPECT_TRUE((*h)["warnings"].Empty()) << hist.out;
 
   auto list = cli("bob", {"dm", "list"});
   ASSERT_EQ(list.code, kExitOk);
@@ -197,9 +200,9 @@ TEST_F(E2eTest, EverySubcommand) {
   auto sched = cli("alice", {"--json", "dm", "show", dm});
   ASSERT_EQ(sched.code, kExitOk);
   auto sd = parse_json(sched.out);
-  ASSERT_TRUE(sd && (*sd)["scheduled"].Size() == 1) << sched.out;
-  EXPECT_STREQ((*sd)["scheduled"][0]["text"].GetString(), "later");
-  const std::string sid = std::to_string((*sd)["scheduled"][0]["schedule_id"].GetInt64());
+  ASSERT_TRUE(sd && (*sd)["dm"]["scheduled"].Size() == 1) << sched.out;
+  EXPECT_STREQ((*sd)["dm"]["scheduled"][0]["text"].GetString(), "later");
+  const std::string sid = std::to_string((*sd)["dm"]["scheduled"][0]["schedule_id"].GetInt64());
   ASSERT_EQ(cli("alice", {"cancel", dm, sid}).code, kExitOk);
   EXPECT_EQ(cli("alice", {"cancel", dm, sid}).code, kExitRefused);
   ASSERT_EQ(cli("alice", {"send", dm, "ephemeral", "--delete", "600"}).code, kExitOk);

@@ -1,12 +1,15 @@
 #include "reference/client/fake_server.h"
 
 #include <algorithm>
+#include <set>
+#include <thread>
 
 #include <rapidjson/document.h>
 
 #include "reference/client/rpc.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/crypto.h"
+#include "reference/protocol/timestamp.h"
 
 namespace unm::client::testing {
 
@@ -116,33 +119,86 @@ struct MiniServer::Impl {
   };
 
   crypto::Random* rng;
+  Dialect dialect = Dialect::document;
+  std::chrono::milliseconds pending_delay{0};
+  std::mutex mu;  // guards conns: pending X3DH objects are delivered from timer threads
+  std::vector<std::thread> timers;
+  std::map<std::string, std::set<std::string>> blocked;
+  // dm → (user, uuid) in join order
+  std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> calls;
   std::map<std::string, UserRec> users;
   std::map<std::int64_t, DmRec> dms;
   std::map<std::int64_t, MsgRec> msgs;
   std::map<std::string, std::vector<std::string>> pending;
   std::vector<FakeChannel*> conns;
   std::int64_t next_dm = 1, next_msg = 1, next_rct = 1, clock = 0;
+  std::uint64_t next_serial = 1;
+
+  bool deployed() const { return dialect == Dialect::deployed; }
 
   std::string now() {
     ++clock;
-    // Distinct, increasing timestamps in the EV-OBJ-001 form (one second apart).
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "2026-01-01T%02d:%02d:%02d.000000",
-                  static_cast<int>((clock / 3600) % 24), static_cast<int>((clock / 60) % 60),
-                  static_cast<int>(clock % 60));
-    return buf;
+    // Distinct, increasing timestamps in the EV-OBJ-001 form, 1.5 s apart, so that every other
+    // one has a zero fraction (which the deployed server leaves out, §12 #26).
+    constexpr protocol::Micros kBase = 1'767'225'600'000'000;  // 2026-01-01T00:00:00
+    std::string t = protocol::format_timestamp(kBase + clock * 1'500'000);
+    if (deployed() && t.ends_with(".000000")) t.resize(t.size() - 7);
+    return t;
   }
 
-  std::string user_json(const std::string& name, bool full) {
+  std::string user_json(const std::string& name, bool full, bool with_id = false) {
     const UserRec& u = users.at(name);
     Payload p;
+    if (with_id)
+      p.num("id", static_cast<std::int64_t>(std::distance(users.begin(), users.find(name)) + 1));
     p.str("username", name).str("public_key", u.pub).str("spk", u.spk).str("sig", u.sig);
     p.str("status", u.status).str("biography", u.biography).str("profile_picture", u.picture);
     if (full) p.str("own_storage", u.own_storage);
+    if (full && with_id) p.str("x3dh_requests", "[]");
     return p.text();
   }
 
-  std::string msg_json(const MsgRec& m) {
+  std::string call_json(std::int64_t dm) {
+    // §12 #6: the deployed server sends username → uuid; the document a list of usernames.
+    std::string out = deployed() ? "{" : "[";
+    bool first = true;
+    for (const auto& [u, uuid] : calls[dm]) {
+      if (!first) out += ',';
+      first = false;
+      out += json_string(u);
+      if (deployed()) {
+        out += ':';
+        out += json_string(uuid);
+      }
+    }
+    return out + (deployed() ? "}" : "]");
+  }
+
+  std::string dm_json(std::int64_t id, bool with_latest) {
+    Payload d;
+    d.num("id", id).str_array("users", dms[id].users);
+    if (dms[id].name) {
+      d.str("name", *dms[id].name);
+    } else {
+      d.null("name");
+    }
+    d.str("created_at", "2026-01-01T00:00:00.000000").raw("users_in_call", call_json(id));
+    if (deployed()) d.str("public_keys", "[\"00\"]");  // §12 #18
+    if (with_latest) {
+      const MsgRec* latest = nullptr;
+      for (const auto& [mid, m] : msgs)
+        if (m.dm_id == id) latest = &m;
+      if (latest != nullptr) {
+        d.raw("latest_message", msg_json(*latest, deployed()));
+      } else {
+        d.null("latest_message");
+      }
+      d.raw("scheduled_messages", "{}");
+    }
+    return d.text();
+  }
+
+  std::string msg_json(const MsgRec& m, bool dm_key_named_dm = false) {
     std::string rs = "[";
     for (std::size_t i = 0; i < m.reactions.size(); ++i) {
       if (i) rs += ',';
@@ -155,7 +211,8 @@ struct MiniServer::Impl {
     }
     rs += ']';
     Payload p;
-    p.num("id", m.id).num("dm_id", m.dm_id).str("sender", m.sender).str("message", m.message);
+    p.num("id", m.id).num(dm_key_named_dm ? "dm" : "dm_id", m.dm_id);
+    p.str("sender", m.sender).str("message", m.message);
     p.str("signature", m.signature).str("timestamp", m.timestamp).null("delete_timestamp");
     p.boolean("pinned", m.pinned).raw("reactions", rs);
     return p.text();
@@ -167,12 +224,14 @@ struct MiniServer::Impl {
                                   it->second.users.end();
   }
   bool online(const std::string& user) {
+    std::lock_guard<std::mutex> lock(mu);
     return std::any_of(conns.begin(), conns.end(), [&](FakeChannel* c) { return c->user == user; });
   }
 
   std::function<bool(const std::string&, const std::string&, std::string&)>* tamper = nullptr;
 
   void notify(const std::string& user, const std::string& name, const std::string& payload) {
+    std::lock_guard<std::mutex> lock(mu);
     for (FakeChannel* c : std::vector<FakeChannel*>(conns)) {
       if (c->user != user) continue;
       std::string p = payload;
@@ -185,12 +244,26 @@ struct MiniServer::Impl {
   }
 };
 
-MiniServer::MiniServer(crypto::Random& rng) : impl_(std::make_unique<Impl>()) {
+MiniServer::MiniServer(crypto::Random& rng, Dialect dialect,
+                       std::chrono::milliseconds pending_delay)
+    : impl_(std::make_unique<Impl>()) {
   impl_->rng = &rng;
+  impl_->dialect = dialect;
+  impl_->pending_delay = pending_delay;
 }
 
 MiniServer::~MiniServer() {
+  for (auto& t : impl_->timers) t.join();
+  std::lock_guard<std::mutex> lock(impl_->mu);
   for (FakeChannel* c : impl_->conns) c->on_close = nullptr;
+}
+
+std::string MiniServer::sealed_storage(const std::string& user) const {
+  return impl_->users.at(user).own_storage;
+}
+
+void MiniServer::set_sealed_storage(const std::string& user, const std::string& sealed) {
+  impl_->users.at(user).own_storage = sealed;
 }
 
 std::unique_ptr<transport::EventChannel> MiniServer::connect(FakeChannel** out) {
@@ -201,9 +274,20 @@ std::unique_ptr<transport::EventChannel> MiniServer::connect(FakeChannel** out) 
         return ack;
       });
   ch->on_close = [impl = impl_.get()](FakeChannel* c) {
+    std::lock_guard<std::mutex> lock(impl->mu);
     impl->conns.erase(std::remove(impl->conns.begin(), impl->conns.end(), c), impl->conns.end());
+    // EV-CALL-010 (and §12 #8): a closed connection leaves its user's calls (not announced
+    // here: the fake has a single connection per user at a time).
+    for (auto& [dm, call] : impl->calls)
+      call.erase(std::remove_if(call.begin(), call.end(),
+                                [&](const auto& e) { return e.first == c->user; }),
+                 call.end());
   };
-  impl_->conns.push_back(ch.get());
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    ch->serial = impl_->next_serial++;
+    impl_->conns.push_back(ch.get());
+  }
   if (out != nullptr) *out = ch.get();
   return ch;
 }
@@ -230,7 +314,13 @@ std::optional<std::string> MiniServer::handle(FakeChannel& conn, std::string_vie
   const rapidjson::Value& p = (*doc)[0];
   const std::string ev(event);
 
-  if (ev == "username_exists") return ok(s.users.count(str(p, "username")) ? "true" : "false");
+  if (ev == "username_exists") {
+    auto u = p.FindMember("username");
+    if (u == p.MemberEnd()) return err("Invalid data format.");
+    // EV-TRN-018 refuses a non-string username; the deployed server answers false (§12 #30).
+    if (!u->value.IsString()) return s.deployed() ? ok("false") : err("Invalid data format.");
+    return ok(s.users.count(str(p, "username")) ? "true" : "false");
+  }
   if (ev == "register") {
     const std::string name = str(p, "username");
     if (!crypto::verify_hex(str(p, "public_key"), str(p, "spk"), str(p, "sig")))
@@ -258,7 +348,29 @@ std::optional<std::string> MiniServer::handle(FakeChannel& conn, std::string_vie
     // EV-DM-014: pending X3DH objects go out after login (here at once: grace period 0).
     auto pend = std::move(s.pending[user]);
     s.pending.erase(user);
-    for (const auto& x : pend) conn.deliver("x3dh_notification", x);
+    if (!s.deployed()) {
+      for (const auto& x : pend) conn.deliver("x3dh_notification", x);
+      return ok("true");
+    }
+    // §12 #10: the queue is emptied now and sent after a delay, to this connection if it is
+    // still open; otherwise the objects are lost.
+    if (!pend.empty()) {
+      const std::uint64_t target = conn.serial;
+      s.timers.emplace_back([impl = impl_.get(), target, pend = std::move(pend)] {
+        std::this_thread::sleep_for(impl->pending_delay);
+        std::lock_guard<std::mutex> lock(impl->mu);
+        for (FakeChannel* c : impl->conns)
+          if (c->serial == target)
+            for (const auto& x : pend) c->deliver("x3dh_notification", x);
+      });
+    }
+    // §12 #13: the full record (own_storage included) goes to everybody else.
+    const std::string full = s.user_json(user, true, true);
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      for (FakeChannel* c : s.conns)
+        if (c != &conn) c->deliver("profile_notification", full);
+    }
     return ok("true");
   }
   if (conn.user.empty()) return err("Not logged in.");
@@ -270,6 +382,26 @@ std::optional<std::string> MiniServer::handle(FakeChannel& conn, std::string_vie
     return ok(s.user_json(name, false));
   }
   if (ev == "get_full_user") return ok(s.user_json(me, true));
+  if (ev == "get_user_list") {
+    std::string out = "[";
+    for (const auto& [name, u] : s.users)
+      out += (out.size() > 1 ? "," : "") + s.user_json(name, false, s.deployed());  // #14
+    return ok(out + "]");
+  }
+  if (ev == "block_user") {
+    if (!s.users.count(str(p, "username"))) return err("User does not exist.");
+    s.blocked[me].insert(str(p, "username"));
+    return ok("true");
+  }
+  if (ev == (s.deployed() ? "unblock_user" : "unblock")) {
+    if (s.blocked[me].erase(str(p, "username")) == 0) return err("You cannot unblock that user.");
+    return ok("true");
+  }
+  if (ev == "get_blocked") {
+    std::string out = "[";
+    for (const auto& u : s.blocked[me]) out += (out.size() > 1 ? "," : "") + json_string(u);
+    return ok(out + "]");
+  }
   if (ev == "set_user") {
     Impl::UserRec& u = s.users.at(me);
     if (p.HasMember("spk")) {
@@ -331,11 +463,42 @@ std::optional<std::string> MiniServer::handle(FakeChannel& conn, std::string_vie
   if (ev == "get_dm") {
     const std::int64_t id = num(p, "id");
     if (!s.member(id, me)) return err("You do not have access to that DM.");
-    Payload d;
-    d.num("id", id).str_array("users", s.dms[id].users).null("name");
-    d.str("created_at", "2026-01-01T00:00:00.000000").str_array("users_in_call", {});
-    d.null("latest_message").raw("scheduled_messages", "{}");
-    return ok(d.text());
+    return ok(s.dm_json(id, true));
+  }
+  if (ev == "leave_dm") {
+    const std::int64_t id = num(p, "id");
+    if (!s.member(id, me)) return err("You do not have access to that DM.");
+    auto& users = s.dms[id].users;
+    users.erase(std::remove(users.begin(), users.end(), me), users.end());
+    if (users.empty()) {
+      s.dms.erase(id);
+      // §12 #21: applied, but acknowledged as an internal error.
+      return s.deployed() ? err("Internal server error.") : ok("true");
+    }
+    s.notify_members(id, "dm_notification", s.dm_json(id, false));
+    return ok("true");
+  }
+  if (ev == "join_call" || ev == "leave_call") {
+    const std::int64_t id = num(p, "id");
+    if (!s.member(id, me)) return err("You do not have access to that DM.");
+    auto& call = s.calls[id];
+    const bool was_in =
+        std::any_of(call.begin(), call.end(), [&](const auto& e) { return e.first == me; });
+    call.erase(
+        std::remove_if(call.begin(), call.end(), [&](const auto& e) { return e.first == me; }),
+        call.end());
+    if (ev == "leave_call" && !was_in) return err("You are not part of the call.");
+    if (ev == "join_call") call.emplace_back(me, str(p, "uuid"));
+    s.notify_members(id, "dm_notification", s.dm_json(id, false));
+    // §12 #7: the deployed server never sends the call notices.
+    if (!s.deployed())
+      s.notify_members(id, ev == "join_call" ? "user_joined_call" : "user_left_call",
+                       Payload().num("id", id).str("username", me).text());
+    if (ev == "leave_call") return ok("true");
+    std::string out = "{";
+    for (const auto& [u, uuid] : call)
+      out += (out.size() > 1 ? "," : "") + json_string(u) + ":" + json_string(uuid);
+    return ok(out + "}");
   }
   if (ev == "send_message") {
     const std::int64_t id = num(p, "id");
@@ -368,21 +531,58 @@ std::optional<std::string> MiniServer::handle(FakeChannel& conn, std::string_vie
       return err("Malformed data.");
     const std::int64_t rid = s.next_rct++;
     m.reactions.push_back(Impl::ReactionRec{rid, me, str(p, "reaction"), str(p, "signature")});
-    s.notify_members(m.dm_id, "message_notification", s.msg_json(m));
+    // §12 #4: the deployed server announces it with message_change_notification only.
+    if (!s.deployed()) s.notify_members(m.dm_id, "message_notification", s.msg_json(m));
     s.notify_members(m.dm_id, "message_change_notification", s.msg_json(m));
     return ok(std::to_string(rid));
   }
+  if (ev == "remove_reaction") {
+    for (auto& [mid, m] : s.msgs) {
+      auto it = std::find_if(m.reactions.begin(), m.reactions.end(),
+                             [&](const Impl::ReactionRec& r) { return r.id == num(p, "id"); });
+      if (it == m.reactions.end()) continue;
+      if (it->sender != me) break;
+      m.reactions.erase(it);
+      s.notify_members(m.dm_id,
+                       s.deployed() ? "message_change_notification" : "message_notification",
+                       s.msg_json(m));
+      return ok("true");
+    }
+    return err("You do not have access to that reaction.");
+  }
   if (ev == "get_message_history") {
+    // Exact key sets: {id, cursor, count} (EV-MSG-014), deployed {id, cursor, limit} (#2).
+    const char* count_key = s.deployed() ? "limit" : "count";
+    if (p.MemberCount() != 3 || !p.HasMember("id") || !p.HasMember("cursor") ||
+        !p.HasMember(count_key))
+      return err("Invalid data format.");
+    const std::string cursor = str(p, "cursor");
+    auto cursor_time = protocol::parse_cursor(cursor);
+    if (!cursor_time) return err("Malformed data.");
+    if (s.deployed()) {
+      // §12 #3: a fraction and a zone are required; the comparison is textual.
+      const auto dot = cursor.find('.');
+      const bool zone = cursor.ends_with("Z") ||
+                        (cursor.size() > 6 &&
+                         (cursor[cursor.size() - 6] == '+' || cursor[cursor.size() - 6] == '-'));
+      if (dot == std::string::npos || !zone) return err("Malformed data.");
+    }
     const std::int64_t id = num(p, "id");
     if (!s.member(id, me)) return err("You do not have access to that DM.");
     std::string out = "[";
     std::int64_t n = 0;
-    for (auto it = s.msgs.rbegin(); it != s.msgs.rend() && n < num(p, "count"); ++it) {
+    for (auto it = s.msgs.rbegin(); it != s.msgs.rend() && n < num(p, count_key); ++it) {
       if (it->second.dm_id != id) continue;
+      const bool earlier = s.deployed()
+                               ? it->second.timestamp < cursor
+                               : *protocol::parse_cursor(it->second.timestamp) < *cursor_time;
+      if (!earlier) continue;
       out += (n++ ? "," : "") + s.msg_json(it->second);
     }
     return ok(out + "]");
   }
+  // §12 #24: the deployed server does not acknowledge an unknown event at all.
+  if (s.deployed()) return std::nullopt;
   return err("Unknown event.");
 }
 

@@ -3,6 +3,14 @@
 // events the client's crypto duties touch (events.md: register, login, users, create_dm with
 // X3DH delivery and pending objects, messages, reactions). Not a reference server: it checks
 // only what these tests need, so unit tests run without sockets or the real server.
+//
+// With Dialect::deployed it speaks like the deployed implementation for the events.md §12 rows
+// the client translates (#1 unblock_user, #2 limit, #3 textual cursor with fraction and zone,
+// #4 reactions by message_change_notification only, #6 users_in_call object, #7 no call
+// notices, #10 pending X3DH sent after a delay and lost with the connection, #13 full
+// profile_notification, #14 get_user_list with id, #18 public_keys and latest_message.dm,
+// #21 last leave acknowledged as an error, #24 no ack for unknown events, #26 timestamps
+// without a zero fraction, #30 a numeric username accepted).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +18,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "reference/client/dialect.h"
 #include "reference/crypto/random.h"
 #include "reference/transport/event_channel.h"
 
@@ -55,6 +65,7 @@ class FakeChannel final : public transport::EventChannel {
   std::string user;
   std::string expected_response;
   std::string pending_user;
+  std::uint64_t serial = 0;  // which connection this is (pointers may be reused)
   // on_close tells the owning MiniServer that this connection is gone.
   std::function<void(FakeChannel*)> on_close;
 
@@ -69,7 +80,10 @@ class FakeChannel final : public transport::EventChannel {
 // MiniServer — see file comment.
 class MiniServer {
  public:
-  explicit MiniServer(crypto::Random& rng);
+  // `pending_delay` is how long after login pending X3DH objects are sent in the deployed
+  // dialect (the real one: 5 s); the document dialect sends them at once (grace period 0).
+  explicit MiniServer(crypto::Random& rng, Dialect dialect = Dialect::document,
+                      std::chrono::milliseconds pending_delay = std::chrono::milliseconds{300});
   ~MiniServer();
 
   // connect returns a new connection to this server; `out` (optional) receives a raw pointer the
@@ -90,6 +104,11 @@ class MiniServer {
 
   // pending_count is the number of X3DH objects waiting for `user`'s next login.
   std::size_t pending_count(const std::string& user) const;
+
+  // sealed_storage is `user`'s own_storage as stored; set_sealed_storage replaces it (as another
+  // client of the account would).
+  std::string sealed_storage(const std::string& user) const;
+  void set_sealed_storage(const std::string& user, const std::string& sealed);
 
  private:
   struct Impl;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reference/client/error.h"
@@ -27,6 +28,7 @@ class KeyStore {
 
   // open decrypts and parses a sealed own_storage ("" is an empty store). A store that does not
   // open is ErrorCode::crypto: it was sealed under another identity key or has been altered.
+  // Members other than privSPK and sharedKeys are kept (extra_fields) and sealed again.
   static Result<KeyStore> open(const crypto::PrivateKey& identity, std::string_view sealed);
 
   // seal encrypts the store for set_user/register (CR-STORE-001) with a fresh IV.
@@ -48,14 +50,20 @@ class KeyStore {
   std::vector<std::int64_t> dm_ids() const;
 
   // merge_missing adds every DM key of `other` this store lacks (so that a write-back never
-  // drops a key another client of the same account stored meanwhile), and adopts its SPK when
-  // this store has none.
+  // drops a key another client of the same account stored meanwhile), adopts its SPK when this
+  // store has none, and takes its unknown fields (the newer copy wins).
   void merge_missing(const KeyStore& other);
 
   const crypto::OwnStorage& storage() const { return storage_; }
 
+  // extra_fields are the top-level members of the backup this client does not know (another
+  // client's additions), name → JSON text; kept as found and written back by seal().
+  const std::vector<std::pair<std::string, std::string>>& extra_fields() const { return extra_; }
+  void set_extra_field(std::string name, std::string json);
+
  private:
   crypto::OwnStorage storage_;
+  std::vector<std::pair<std::string, std::string>> extra_;
   std::vector<crypto::PrivateKey> held_spks_;
 };
 

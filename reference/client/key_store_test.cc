@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "reference/client/rpc.h"
 #include "reference/crypto/crypto.h"
 
 namespace unm::client {
@@ -28,6 +29,59 @@ TEST(KeyStore, SealOpenRoundTrip) {
   ASSERT_TRUE(back->spk().has_value());
   EXPECT_TRUE(*back->spk() == *ks.spk());
   EXPECT_EQ(back->dm_ids(), (std::vector<std::int64_t>{12}));
+}
+
+// seal_plaintext seals `json` as another client would (CR-STORE-001: AEAD under personal_key).
+std::string seal_plaintext(const crypto::PrivateKey& ik, const std::string& json,
+                           crypto::Random& rng) {
+  auto key = crypto::personal_key(ik);
+  auto sealed =
+      crypto::aead_encrypt_hex(*key,
+                               std::span<const std::uint8_t>(
+                                   reinterpret_cast<const std::uint8_t*>(json.data()), json.size()),
+                               rng);
+  return *sealed;
+}
+
+std::string open_plaintext(const crypto::PrivateKey& ik, const std::string& sealed) {
+  auto plain = crypto::aead_decrypt_hex(*crypto::personal_key(ik), sealed);
+  return std::string(plain->begin(), plain->end());
+}
+
+TEST(KeyStore, UnknownFieldsOfAnotherClientSurviveAWriteBack) {
+  crypto::DeterministicRandom rng(9);
+  const crypto::PrivateKey ik = crypto::generate_private_key(rng);
+  const std::string spk(64, 'a'), k7(64, 'b'), k8(64, 'c');
+  const std::string theirs = R"({"privSPK":")" + spk + R"(","sharedKeys":{"7":")" + k7 +
+                             R"("},"settings":{"theme":"dark","n":[1,2]},"note":"kept é"})";
+  auto store = KeyStore::open(ik, seal_plaintext(ik, theirs, rng));
+  ASSERT_TRUE(store.has_value()) << describe(store.error());
+  ASSERT_EQ(store->extra_fields().size(), 2u);
+  crypto::SharedKey key8;
+  key8.mutable_bytes()[0] = 0xcc;
+  store->set_dm_key(8, key8);
+  auto sealed = store->seal(ik, rng);
+  ASSERT_TRUE(sealed.has_value());
+  auto text = open_plaintext(ik, *sealed);
+  auto doc = parse_json(text);
+  ASSERT_TRUE(doc.has_value()) << text;
+  EXPECT_STREQ((*doc)["settings"]["theme"].GetString(), "dark");
+  EXPECT_EQ((*doc)["settings"]["n"].Size(), 2u);
+  EXPECT_STREQ((*doc)["note"].GetString(), "kept é");
+  EXPECT_STREQ((*doc)["sharedKeys"]["7"].GetString(), k7.c_str());
+  EXPECT_TRUE((*doc)["sharedKeys"].HasMember("8"));
+  EXPECT_STREQ((*doc)["privSPK"].GetString(), spk.c_str());
+}
+
+TEST(KeyStore, MergeTakesTheNewerCopyOfUnknownFields) {
+  KeyStore mine, remote;
+  mine.set_extra_field("a", "1");
+  mine.set_extra_field("b", "2");
+  remote.set_extra_field("b", "\"new\"");
+  remote.set_extra_field("c", "[]");
+  mine.merge_missing(remote);
+  EXPECT_EQ(mine.extra_fields(), (std::vector<std::pair<std::string, std::string>>{
+                                     {"a", "1"}, {"b", "\"new\""}, {"c", "[]"}}));
 }
 
 TEST(KeyStore, PlaintextIsExactlyTheDocumentedJson) {

@@ -12,6 +12,8 @@
 
 #include "reference/client/rpc.h"
 #include "reference/common/hex.h"
+#include "reference/crypto/error.h"
+#include "reference/crypto/recovery_phrase.h"
 
 namespace unm::client {
 namespace {
@@ -125,6 +127,18 @@ Result<Identity> Profile::load() const {
                      id.private_key.mutable_bytes()))
     return fail(ErrorCode::local, "key file private_key is not 64 lowercase hex characters");
   return id;
+}
+
+std::string recovery_phrase(const Identity& id) {
+  return crypto::encode_recovery_phrase(id.private_key);
+}
+
+Result<Identity> identity_from_phrase(std::string_view username, std::string_view phrase) {
+  auto key = crypto::decode_recovery_phrase(phrase);
+  if (!key)
+    return fail(ErrorCode::local, "recovery phrase does not decode (CR-KEY-005): " +
+                                      std::string(crypto::error_name(key.error())));
+  return Identity{std::string(username), *key};
 }
 
 }  // namespace unm::client

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "reference/client/error.h"
 #include "reference/crypto/secret.h"
@@ -18,6 +19,15 @@ struct Identity {
   std::string username;
   crypto::SecretBytes<32> private_key;
 };
+
+// recovery_phrase is the 24-word recovery phrase of the identity key (crypto.md CR-KEY-005),
+// the form the deployed web client shows and asks for. It is the key itself: keep it secret.
+std::string recovery_phrase(const Identity& id);
+
+// identity_from_phrase rebuilds an Identity from a recovery phrase (any letter case, any
+// whitespace between the words). A phrase that does not decode is ErrorCode::local, with the
+// reason (word count, unknown word, parity).
+Result<Identity> identity_from_phrase(std::string_view username, std::string_view phrase);
 
 // Profile is a directory holding `identity.json` (see file comment).
 class Profile {

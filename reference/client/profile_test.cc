@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -83,6 +84,21 @@ TEST(Profile, MalformedOrMissingFilesAreLocalErrors) {
     EXPECT_EQ(id.error().code, ErrorCode::local) << text;
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(RecoveryPhrase, IdentityRoundTripsThroughItsPhrase) {
+  crypto::DeterministicRandom rng(31);
+  Identity id{"alice", crypto::generate_private_key(rng)};
+  const std::string phrase = recovery_phrase(id);
+  EXPECT_EQ(std::count(phrase.begin(), phrase.end(), ' '), 23);  // 24 words (CR-KEY-005)
+  auto back = identity_from_phrase("alice", phrase);
+  ASSERT_TRUE(back.has_value()) << describe(back.error());
+  EXPECT_EQ(back->username, "alice");
+  EXPECT_TRUE(back->private_key == id.private_key);
+  auto bad = identity_from_phrase("alice", phrase.substr(0, phrase.rfind(' ')));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::local);
+  EXPECT_NE(bad.error().detail.find("phrase_word_count"), std::string::npos);
 }
 
 }  // namespace

@@ -118,6 +118,80 @@ Result<void> Session::require_login() const {
   return {};
 }
 
+// ---------------------------------------------------------------- dialect
+
+Result<Dialect> Session::detect_dialect() {
+  if (dialect_settled_) return dialect_.dialect();
+  switch (options_.dialect) {
+    case DialectChoice::document:
+      dialect_.set_dialect(Dialect::document);
+      break;
+    case DialectChoice::deployed:
+      dialect_.set_dialect(Dialect::deployed);
+      break;
+    case DialectChoice::automatic: {
+      auto outcome = Rpc(*channel_, options_.call_timeout)
+                         .call(WireDialect::kProbeEvent, WireDialect::probe_payload());
+      auto d = dialect_.read_probe(outcome);
+      if (!d) return d;
+      break;
+    }
+  }
+  dialect_settled_ = true;
+  return dialect_.dialect();
+}
+
+Result<void> Session::ensure_dialect() {
+  if (auto d = detect_dialect(); !d) return Unexpected<Error>{d.error()};
+  return {};
+}
+
+void Session::remember_call(std::int64_t dm_id, const std::vector<std::string>& users) {
+  calls_.insert_or_assign(dm_id, users);
+}
+
+Result<std::vector<std::int64_t>> Session::await_invitations(
+    std::chrono::milliseconds max_wait, const std::function<bool()>& keep_waiting) {
+  if (auto r = require_login(); !r) return pass(r);
+  auto missing = [&]() -> Result<std::vector<std::int64_t>> {
+    auto ids = get_dms();
+    if (!ids) return ids;
+    std::vector<std::int64_t> out;
+    for (std::int64_t id : *ids)
+      if (keys_.dm_key(id) == nullptr) out.push_back(id);
+    return out;
+  };
+  auto left = missing();
+  if (!left) return left;
+  const std::vector<std::int64_t> at_start = *left;
+  const auto deadline = logged_in_at_ + max_wait;
+  while (!left->empty() && std::chrono::steady_clock::now() < deadline && !disconnected() &&
+         (!keep_waiting || keep_waiting())) {
+    const auto slice = std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds{200}, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            deadline - std::chrono::steady_clock::now()));
+    process_notifications(std::max(slice, std::chrono::milliseconds{1}));
+    std::vector<std::int64_t> still;
+    for (std::int64_t id : *left)
+      if (keys_.dm_key(id) == nullptr) still.push_back(id);
+    *left = std::move(still);
+  }
+  if (dialect_.deployed() && !at_start.empty()) {
+    auto list = [](const std::vector<std::int64_t>& v) {
+      std::string s;
+      for (std::int64_t id : v) s += (s.empty() ? "" : ", ") + std::to_string(id);
+      return s;
+    };
+    std::string text = "stayed connected after login for the pending X3DH invitations of DM " +
+                       list(at_start) + " (the deployed server sends them 5 s after login)";
+    if (!left->empty())
+      text += "; none came for DM " + list(*left) +
+              " (lost if an earlier connection closed within 5 s of its login)";
+    dialect_.note(10, std::move(text));
+  }
+  return left;
+}
+
 // ---------------------------------------------------------------- account
 
 Result<Identity> Session::register_account(std::string_view username) {
@@ -164,6 +238,7 @@ Result<void> Session::login(const Identity& identity) {
                           Payload().str("response", key_hex(*response)).text());
   if (!ok) return pass(ok);
   identity_ = identity;
+  logged_in_at_ = std::chrono::steady_clock::now();
   key_cache_.insert_or_assign(identity.username, crypto::public_key(identity.private_key));
 
   // Key storage (CR-STORE-001) comes before anything that may need it, notably the pending
@@ -216,8 +291,10 @@ Result<User> Session::get_full_user() {
 }
 
 Result<std::vector<User>> Session::get_user_list() {
+  if (auto d = ensure_dialect(); !d) return pass(d);
   auto r = Rpc(*channel_, options_.call_timeout).call("get_user_list", "{}");
   if (!r) return pass(r);
+  dialect_.read_user_list(*r, "get_user_list");
   if (!r->IsArray()) return protocol("get_user_list", "result is not an array");
   std::vector<User> out;
   for (const auto& v : r->GetArray()) {
@@ -420,12 +497,15 @@ Result<std::vector<std::int64_t>> Session::get_dms() {
 }
 
 Result<DmDetails> Session::get_dm(std::int64_t dm_id) {
+  if (auto dl = ensure_dialect(); !dl) return pass(dl);
   auto r = Rpc(*channel_, options_.call_timeout).call("get_dm", Payload().num("id", dm_id).text());
   if (!r) return pass(r);
+  dialect_.read_dm(*r, r->GetAllocator(), "get_dm");
   auto d = parse_dm(*r);
   if (!d) return protocol("get_dm", d.error());
   DmDetails out;
   out.dm = std::move(*d);
+  remember_call(dm_id, out.dm.users_in_call);
   if (out.dm.latest_message) out.latest_message = read(*out.dm.latest_message);
   for (const ScheduledEntry& e : out.dm.scheduled) {
     ReadScheduled s;
@@ -449,7 +529,21 @@ Result<void> Session::set_dm_name(std::int64_t dm_id, const std::optional<std::s
 }
 
 Result<void> Session::leave_dm(std::int64_t dm_id) {
-  return id_call("leave_dm", dm_id);
+  if (auto d = ensure_dialect(); !d) return pass(d);
+  if (!dialect_.deployed()) return id_call("leave_dm", dm_id);
+  // §12 #21: the deployed server applies the last member's leave but acknowledges it as an
+  // error; membership before and after tells which it was.
+  auto before = get_dms();
+  if (!before) return pass(before);
+  const bool member = std::find(before->begin(), before->end(), dm_id) != before->end();
+  auto r = id_call("leave_dm", dm_id);
+  if (r || !member || r.error().code != ErrorCode::refused) return r;
+  auto ids = get_dms();
+  if (!ids || std::find(ids->begin(), ids->end(), dm_id) != ids->end()) return r;
+  dialect_.note(21, "leave_dm of DM " + std::to_string(dm_id) + " was refused (\"" +
+                        r.error().detail +
+                        "\") but applied: the DM is gone from get_dms (last member)");
+  return {};
 }
 
 // ---------------------------------------------------------------- messages
@@ -480,20 +574,10 @@ Result<ReadMessage> Session::get_message(std::int64_t message_id) {
 Result<std::vector<ReadMessage>> Session::get_message_history(std::int64_t dm_id,
                                                               std::string_view cursor,
                                                               std::int64_t count) {
-  std::string c(cursor);
-  if (c.empty()) {
-    // EV-MSG-015: "now" as an ISO date-time with a zone; a day ahead covers clock skew.
-    const auto now = std::chrono::system_clock::now() + std::chrono::hours(24);
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    c = buf;
-  }
-  auto r = Rpc(*channel_, options_.call_timeout)
-               .call("get_message_history",
-                     Payload().num("id", dm_id).str("cursor", c).num("count", count).text());
+  if (auto d = ensure_dialect(); !d) return pass(d);
+  auto payload = dialect_.history_payload(dm_id, cursor, count);
+  if (!payload) return pass(payload);
+  auto r = Rpc(*channel_, options_.call_timeout).call("get_message_history", *payload);
   if (!r) return pass(r);
   return read_list(*r, "get_message_history");
 }
@@ -532,6 +616,7 @@ Result<void> Session::cancel_scheduled_message(std::int64_t dm_id, std::int64_t 
 }
 
 Result<std::int64_t> Session::add_reaction(std::int64_t message_id, std::string_view text) {
+  if (auto d = ensure_dialect(); !d) return pass(d);
   auto m = get_message(message_id);
   if (!m) return pass(m);
   auto sealed = seal_content(m->raw.dm_id, text);
@@ -545,6 +630,7 @@ Result<std::int64_t> Session::add_reaction(std::int64_t message_id, std::string_
   if (!r) return pass(r);
   auto id = parse_id(*r);
   if (!id) return protocol("add_reaction", "result is not a reaction id");
+  if (dialect_.deployed()) reacted_.insert(m->raw.id);
   return *id;
 }
 
@@ -598,7 +684,8 @@ Result<void> Session::block_user(std::string_view username) {
   return username_call("block_user", username);
 }
 Result<void> Session::unblock(std::string_view username) {
-  return username_call("unblock", username);
+  if (auto d = ensure_dialect(); !d) return pass(d);
+  return username_call(dialect_.unblock_event(), username);
 }
 Result<std::vector<std::string>> Session::get_blocked() {
   return string_list_call("get_blocked");
@@ -616,11 +703,18 @@ Result<std::map<std::string, std::string>> Session::join_call(std::int64_t dm_id
     out.emplace(std::string(kv.name.GetString(), kv.name.GetStringLength()),
                 std::string(kv.value.GetString(), kv.value.GetStringLength()));
   }
+  std::vector<std::string> users;
+  for (const auto& entry : out) users.push_back(entry.first);
+  remember_call(dm_id, users);
   return out;
 }
 
 Result<void> Session::leave_call(std::int64_t dm_id) {
-  return id_call("leave_call", dm_id);
+  auto r = id_call("leave_call", dm_id);
+  if (r) {
+    if (auto it = calls_.find(dm_id); it != calls_.end()) std::erase(it->second, username());
+  }
+  return r;
 }
 
 // ---------------------------------------------------------------- notifications
@@ -651,11 +745,17 @@ void Session::handle(const std::string& name, const std::string& args) {
   if (!doc) return malformed(doc.error());
   // EV-TRN-024: a notification is ["name", payload]; the channel hands us the argument array.
   if (!doc->IsArray() || doc->Size() != 1) return malformed("expected exactly one argument");
-  const rapidjson::Value& v = (*doc)[0];
+  // The dialect is settled before reading (a failed probe leaves the document's reading).
+  (void)ensure_dialect();
+  rapidjson::Value& v = (*doc)[0];
 
   if (name == "message_notification" || name == "message_change_notification") {
     auto m = parse_message(v);
     if (!m) return malformed(m.error());
+    if (reacted_.erase(m->id) > 0 && name == "message_change_notification")
+      dialect_.note(4, "our reaction to message " + std::to_string(m->id) +
+                           " was announced by message_change_notification only (the document: "
+                           "message_notification)");
     ReadMessage rm = read(*m);
     if (rm.status == ContentStatus::unknown_dm && held_.size() < options_.max_held) {
       // EV-DM-030: keep it; it is delivered again, decrypted, once the DM key arrives.
@@ -669,15 +769,37 @@ void Session::handle(const std::string& name, const std::string& args) {
     if (!x) return malformed(x.error());
     handle_x3dh(*x);
   } else if (name == "profile_notification") {
+    dialect_.read_profile_notification(v);
     auto u = parse_user(v);
     if (!u) return malformed(u.error());
     // A changed key would be a server-side attack on identities; keys are immutable
     // (EV-OBJ-004), so the cache keeps the first one seen and the object is passed on as is.
     if (handlers_.on_profile) handlers_.on_profile(*u);
   } else if (name == "dm_notification") {
+    dialect_.read_dm(v, doc->GetAllocator(), "dm_notification");
     auto d = parse_dm(v);
     if (!d) return malformed(d.error());
+    const auto before = calls_.find(d->id);
+    const bool known = before != calls_.end();
+    std::vector<std::string> previous = known ? before->second : std::vector<std::string>{};
+    remember_call(d->id, d->users_in_call);
     if (handlers_.on_dm) handlers_.on_dm(*d);
+    if (dialect_.deployed() && known) {
+      // §12 #7: no user_joined_call / user_left_call; the change of users_in_call says it.
+      auto has = [](const std::vector<std::string>& list, const std::string& u) {
+        return std::find(list.begin(), list.end(), u) != list.end();
+      };
+      for (const auto& u : d->users_in_call)
+        if (!has(previous, u)) {
+          dialect_.note(7, "call joins and leaves read from dm_notification's users_in_call");
+          if (handlers_.on_call_joined) handlers_.on_call_joined(CallNotice{d->id, u});
+        }
+      for (const auto& u : previous)
+        if (!has(d->users_in_call, u)) {
+          dialect_.note(7, "call joins and leaves read from dm_notification's users_in_call");
+          if (handlers_.on_call_left) handlers_.on_call_left(CallNotice{d->id, u});
+        }
+    }
   } else if (name == "typing_notification") {
     auto t = parse_typing(v);
     if (!t) return malformed(t.error());

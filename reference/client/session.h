@@ -23,10 +23,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "reference/client/dialect.h"
 #include "reference/client/error.h"
 #include "reference/client/key_store.h"
 #include "reference/client/objects.h"
@@ -127,6 +129,9 @@ struct SessionOptions {
   // max_held is how many notifications of DMs without a key yet are kept for replay once the
   // key arrives (EV-DM-030); older ones are delivered as unknown_dm.
   std::size_t max_held = 256;
+  // dialect: the document's, the deployed implementation's (events.md §12), or detected by one
+  // probe before the first call whose wire form differs (see dialect.h).
+  DialectChoice dialect = DialectChoice::automatic;
 };
 
 // ConnectOptions are how Session::connect reaches a server.
@@ -155,6 +160,26 @@ class Session {
 
   // channel gives raw access to the connection (conformance runner, debugging).
   transport::EventChannel& channel() { return *channel_; }
+
+  // ---- dialect (events.md §12, dialect.h) ----
+  // detect_dialect settles the dialect now (one probe when the choice is automatic; otherwise
+  // free). Calls whose wire form differs do it themselves when it has not been done.
+  Result<Dialect> detect_dialect();
+  // dialect is the wire dialect and the §12 deviations met so far.
+  const WireDialect& dialect() const { return dialect_; }
+  bool dialect_settled() const { return dialect_settled_; }
+  // take_new_warnings returns the deviations first met since the previous call.
+  std::vector<DeviationWarning> take_new_warnings() { return dialect_.take_new(); }
+  // await_invitations waits (up to `max_wait` counted from the login, and while `keep_waiting`
+  // says so) until this account holds a key for every DM it is a member of, processing
+  // notifications meanwhile; returns the DMs still without a key. The deployed server sends
+  // pending X3DH invitations 5 s after login and drops them if the connection closes earlier
+  // (§12 #10), so a client that has a DM without key must stay that long.
+  Result<std::vector<std::int64_t>> await_invitations(
+      std::chrono::milliseconds max_wait, const std::function<bool()>& keep_waiting = {});
+  // reaction_notice_pending is true while a reaction change of ours has not been announced
+  // back (deployed dialect only: it comes as message_change_notification, §12 #4).
+  bool reaction_notice_pending() const { return !reacted_.empty(); }
 
   // ---- account (EV-AUTH) ----
   // register_account creates keys for `username` and registers it (not logged in afterwards,
@@ -240,6 +265,8 @@ class Session {
 
  private:
   Result<void> require_login() const;
+  Result<void> ensure_dialect();
+  void remember_call(std::int64_t dm_id, const std::vector<std::string>& users);
   Result<void> backup_keys();  // read-merge-write own_storage (CR-STORE-001)
   Result<crypto::PublicKey> sender_key(const std::string& username);
   ContentStatus open_content(std::int64_t dm_id, const std::string& sender,
@@ -270,6 +297,11 @@ class Session {
     std::string args;
   };
   std::vector<Held> held_;
+  WireDialect dialect_;
+  bool dialect_settled_ = false;
+  std::chrono::steady_clock::time_point logged_in_at_{};
+  std::set<std::int64_t> reacted_;  // messages whose reaction change is not yet announced (#4)
+  std::map<std::int64_t, std::vector<std::string>> calls_;  // users_in_call last seen (#7)
 };
 
 }  // namespace unm::client

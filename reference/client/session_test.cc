@@ -230,6 +230,23 @@ TEST_F(SessionTest, AnotherClientOfTheSameAccountRecoversEveryKey) {
   EXPECT_EQ(a.seen->messages.back().text, "from my laptop");
 }
 
+TEST_F(SessionTest, KeyBackupKeepsFieldsAnotherClientAdded) {
+  Client a = registered("alice");
+  registered("bob");
+  // Another client of alice's account adds a field of its own to the backup meanwhile.
+  auto remote = KeyStore::open(a.id.private_key, server.sealed_storage("alice"));
+  ASSERT_TRUE(remote.has_value());
+  remote->set_extra_field("webClientSettings", R"({"theme":"dark"})");
+  server.set_sealed_storage("alice", *remote->seal(a.id.private_key, rng));
+  auto dm = a->create_dm({"bob"});  // read-merge-write of own_storage (CR-STORE-001)
+  ASSERT_TRUE(dm.has_value()) << describe(dm.error());
+  auto after = KeyStore::open(a.id.private_key, server.sealed_storage("alice"));
+  ASSERT_TRUE(after.has_value());
+  EXPECT_NE(after->dm_key(*dm), nullptr);
+  EXPECT_EQ(after->extra_fields(), (std::vector<std::pair<std::string, std::string>>{
+                                       {"webClientSettings", R"({"theme":"dark"})"}}));
+}
+
 TEST_F(SessionTest, TamperedMessagesAreReportedNeverShown) {
   Client a = registered("alice");
   Client b = registered("bob");
@@ -457,7 +474,9 @@ TEST(SessionWire, EveryEventSendsItsDocumentedPayload) {
         return R"([{"success":true,"result":)" + result + "}]";
       });
   FakeChannel* wire = ch.get();
-  Session s(std::move(ch), rng);
+  SessionOptions document;
+  document.dialect = DialectChoice::document;  // this fake says yes to anything, even a probe
+  Session s(std::move(ch), rng, document);
   auto last = [&] { return wire->calls.back(); };
   using Call = std::pair<std::string, std::string>;
 

@@ -28,6 +28,12 @@ std::string_view error_name(Error e) noexcept {
       return "invalid_scalar";
     case Error::leaf_mismatch:
       return "leaf_mismatch";
+    case Error::phrase_word_count:
+      return "phrase_word_count";
+    case Error::phrase_unknown_word:
+      return "phrase_unknown_word";
+    case Error::phrase_parity:
+      return "phrase_parity";
   }
   // A value outside the enumeration (a cast from a bad integer) still gets a stable name.
   return "unknown";

@@ -23,6 +23,9 @@ enum class Error {
   internal,               // libsodium or OpenSSL failed where it should not (init, allocation)
   invalid_scalar,         // a scalar that is zero or not below L (CR-CHAL-001)
   leaf_mismatch,          // the receiver's own leaf differs from its X3DH result (CR-TREE-007)
+  phrase_word_count,      // a recovery phrase of other than 24 words (CR-KEY-005)
+  phrase_unknown_word,    // a recovery phrase word outside the BIP-39 English list (CR-KEY-005)
+  phrase_parity,          // a recovery phrase group whose 2 parity bits do not match (CR-KEY-005)
 };
 
 // error_name returns a short, stable, lowercase name of `e` (the enumerator's name).

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     unm::client::CliEnv env;
     env.out = &std::cout;
     env.err = &std::cerr;
+    env.in = &std::cin;
     env.rng = &unm::crypto::system_random();
     env.stop_requested = [&] { return stop.load(); };
     const char* home = std::getenv("HOME");
