@@ -678,7 +678,7 @@ TEST_F(EchoFixture, SocketIoNamespacesAndAuth) {
 // mode"). With a long pause this is observable without racing: the CONNECT answer arrives well
 // before the pause is over, and "auth" not before it.
 TEST_F(EchoFixture, SocketIoEchoSendsAuthInAWriteOfItsOwnAfterThePause) {
-  constexpr auto kPause = 800ms;
+  constexpr auto kPause = 1500ms;
   start({}, kPause);
   WsClient ws;
   ASSERT_TRUE(ws.connect(port_, "/socket.io/?EIO=4&transport=websocket"));
