@@ -49,8 +49,12 @@ constexpr auto kWait = 10s;
 
 fs::path source_root() {
   if (const char* env = std::getenv("UNM_SOURCE_DIR")) return env;
+#ifdef UNM_TRANSPORT_SOURCE_ROOT
+  return UNM_TRANSPORT_SOURCE_ROOT;  // set by CMakeLists.txt
+#else
   // This file is reference/transport/client_interop_test.cc under the repository root.
   return fs::path(__FILE__).parent_path().parent_path().parent_path();
+#endif
 }
 
 std::optional<std::string> find_node() {

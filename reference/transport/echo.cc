@@ -4,7 +4,10 @@
 #include <charconv>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+
+#include "reference/transport/sio_codec.h"
 
 namespace unm::transport {
 
@@ -93,10 +96,23 @@ Expected<ServerOptions, std::string> parse_server_flags(std::span<const std::str
   return o;
 }
 
+// PendingAuth — an "auth" waiting for the end of its pause.
+struct SocketIoEchoApp::PendingAuth {
+  explicit PendingAuth(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  std::string args_json;  // ["<auth object>"]
+  std::uint64_t serial = 0;
+};
+
+SocketIoEchoApp::SocketIoEchoApp(SocketIoServer& server, std::chrono::milliseconds auth_pause)
+    : server_(server), auth_pause_(auth_pause) {}
+
+SocketIoEchoApp::~SocketIoEchoApp() = default;
+
 ConnectDecision SocketIoEchoApp::on_connect(ConnectionId conn, const std::string& nsp,
                                             const rapidjson::Value& auth) {
-  // transport.md §4: "auth" with the handshake's auth object ({} when none), sent right after
-  // the CONNECT answer (the server holds emits made during on_connect).
+  // transport.md §4: "auth" with the handshake's auth object ({} when none), after the CONNECT
+  // answer — in a write of its own, auth_pause_ later (see echo.h).
   rapidjson::Document args(rapidjson::kArrayType);
   rapidjson::Value a;
   if (auth.IsObject()) {
@@ -105,18 +121,45 @@ ConnectDecision SocketIoEchoApp::on_connect(ConnectionId conn, const std::string
     a.SetObject();
   }
   args.PushBack(a, args.GetAllocator());
-  server_.emit(conn, nsp, "auth", args);
+  SocketKey key{conn, nsp};
+  auto p = std::make_unique<PendingAuth>(server_.executor());
+  p->args_json = sio::to_json(args);
+  p->serial = next_serial_++;
+  p->timer.expires_after(auth_pause_);
+  p->timer.async_wait([this, key, serial = p->serial,
+                       life = std::weak_ptr<int>(life_)](const boost::system::error_code& ec) {
+    if (ec || life.expired()) return;
+    const auto it = pending_.find(key);
+    // A socket that left and came back has a new pending "auth" of its own.
+    if (it == pending_.end() || it->second->serial != serial) return;
+    send_auth(key);
+  });
+  pending_[key] = std::move(p);
   return ConnectDecision::allow();
+}
+
+void SocketIoEchoApp::send_auth(const SocketKey& key) {
+  const auto it = pending_.find(key);
+  if (it == pending_.end()) return;
+  const std::string args = std::move(it->second->args_json);
+  pending_.erase(it);  // cancels the timer if it has not fired
+  server_.emit_json(key.first, key.second, "auth", args);
 }
 
 void SocketIoEchoApp::on_event(ConnectionId conn, const std::string& nsp, const std::string& event,
                                rapidjson::Document args, std::optional<std::uint64_t> ack_id,
                                std::vector<std::string> attachments) {
+  // "auth" first, whatever the client sends before its pause is over.
+  send_auth(SocketKey{conn, nsp});
   if (event == "message") {
     server_.emit(conn, nsp, "message-back", args, std::move(attachments));
   } else if (event == "message-with-ack" && ack_id) {
     server_.ack(conn, nsp, *ack_id, args, std::move(attachments));
   }
+}
+
+void SocketIoEchoApp::on_disconnect(ConnectionId conn, const std::string& nsp, std::string_view) {
+  pending_.erase(SocketKey{conn, nsp});  // nobody to greet any more
 }
 
 // EngineEcho — the plain Engine.IO echo: every message goes back as it came.
@@ -137,14 +180,15 @@ ServerOptions with_path(ServerOptions o, std::string path) {
 }
 }  // namespace
 
-EchoServer::EchoServer(asio::io_context& ioc, const ServerOptions& options)
+EchoServer::EchoServer(asio::io_context& ioc, const ServerOptions& options,
+                       std::chrono::milliseconds auth_pause)
     : executor_(asio::make_strand(ioc)),
       http_(executor_, options),
       engine_echo_(std::make_unique<EngineEcho>()),
       engine_(std::make_unique<eio::Engine>(executor_, with_path(options, "/engine.io/"),
                                             *engine_echo_)),
       sio_(executor_, options, http_),
-      app_(sio_) {
+      app_(sio_, auth_pause) {
   engine_echo_->engine = engine_.get();
   http_.add_route("/engine.io/", *engine_);
   sio_.add_namespace("/", app_);

@@ -239,12 +239,17 @@ class WsClient {
     });
     if (!run_bounded(timeout) || !done || err) {
       dead_ = true;
+      closed_by_peer_ = done && err == websocket::error::closed;
       return std::nullopt;
     }
     std::pair<std::string, bool> out{beast::buffers_to_string(buf_.data()), !ws_.got_text()};
     buf_.consume(buf_.size());
     return out;
   }
+
+  // closed_by_peer is true once read() has ended because the server closed the WebSocket with
+  // a close frame (not because of a timeout or a broken connection).
+  bool closed_by_peer() const { return closed_by_peer_; }
 
   // next returns the next text frame that is not an Engine.IO ping (pings are answered "3").
   std::optional<std::string> next(std::chrono::milliseconds timeout = 5s) {
@@ -298,6 +303,7 @@ class WsClient {
   websocket::stream<beast::tcp_stream> ws_{ioc_};
   beast::flat_buffer buf_;
   bool dead_ = false;
+  bool closed_by_peer_ = false;
 };
 
 // sio_open connects a WebSocket-only Socket.IO client and CONNECTs to `nsp` (with optional
@@ -316,9 +322,9 @@ std::string sio_open(WsClient& ws, std::uint16_t port, const std::string& nsp = 
 // EchoFixture — the compliance echo server on a free port.
 class EchoFixture : public ::testing::Test {
  protected:
-  void start(ServerOptions o = {}) {
+  void start(ServerOptions o = {}, std::chrono::milliseconds auth_pause = kEchoAuthPause) {
     o.port = 0;
-    server_ = std::make_unique<EchoServer>(io_.ioc, o);
+    server_ = std::make_unique<EchoServer>(io_.ioc, o, auth_pause);
     const auto p = server_->listen();
     ASSERT_TRUE(p.has_value()) << p.error();
     port_ = *p;
@@ -577,12 +583,45 @@ TEST_F(EchoFixture, UpgradeProbeDance) {
   ws.send("5");
   ws.send("4over websocket");
   EXPECT_EQ(ws.next(), std::optional<std::string>("4over websocket"));
-  // Polling and a second WebSocket for that sid are refused from now on.
+  // Polling for that sid is refused from now on (a second WebSocket: the next test).
   EXPECT_EQ(request(port_, http::verb::get, eio_query("/engine.io/", sid)).status, 400);
-  WsClient second;
-  EXPECT_FALSE(second.connect(port_, "/engine.io/?EIO=4&transport=websocket&sid=" + sid));
   ws.send("4still here");
   EXPECT_EQ(ws.next(), std::optional<std::string>("4still here"));
+}
+
+// TR-EIO-006: a second WebSocket for a session that has upgraded, or is upgrading, is refused
+// the way engine.io refuses it: its handshake completes (101) and the server closes it at once
+// with a close frame, sending it nothing; the session's own WebSocket carries on.
+TEST_F(EchoFixture, SecondWebSocketForTheSessionIsAcceptedThenClosed) {
+  start();
+  const std::string sid = handshake_sid(port_, "/engine.io/");
+  ASSERT_FALSE(sid.empty());
+  const std::string target = "/engine.io/?EIO=4&transport=websocket&sid=" + sid;
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(port_, target));
+
+  // While the upgrade is pending (probe answered, no "5" yet).
+  ws.send("2probe");
+  ASSERT_EQ(ws.next(), std::optional<std::string>("3probe"));
+  WsClient during;
+  ASSERT_TRUE(during.connect(port_, target)) << "the handshake must complete (101)";
+  EXPECT_EQ(during.read(3s), std::nullopt);
+  EXPECT_TRUE(during.closed_by_peer()) << "closed with a close frame, nothing sent before it";
+
+  // After the upgrade.
+  ws.send("5");
+  ws.send("4one");
+  EXPECT_EQ(ws.next(), std::optional<std::string>("4one"));
+  WsClient after;
+  ASSERT_TRUE(after.connect(port_, target)) << "the handshake must complete (101)";
+  EXPECT_EQ(after.read(3s), std::nullopt);
+  EXPECT_TRUE(after.closed_by_peer()) << "closed with a close frame, nothing sent before it";
+
+  ws.send("4still here");
+  EXPECT_EQ(ws.next(), std::optional<std::string>("4still here"));
+  // An unknown sid is still an HTTP refusal (TR-EIO-001, code 1).
+  WsClient unknown;
+  EXPECT_FALSE(unknown.connect(port_, "/engine.io/?EIO=4&transport=websocket&sid=nope"));
 }
 
 TEST_F(EchoFixture, UpgradePacketsMayArriveBackToBack) {
@@ -632,6 +671,57 @@ TEST_F(EchoFixture, SocketIoNamespacesAndAuth) {
 
   WsClient c;
   EXPECT_EQ(sio_open(c, port_, "/random"), R"(4/random,{"message":"Invalid namespace"})");
+}
+
+// The echo app's "auth" leaves in a write of its own, a pause after the CONNECT answer, so a
+// client that reads one message at a time sees them in separate reads (docs/transport.md, "Echo
+// mode"). With a long pause this is observable without racing: the CONNECT answer arrives well
+// before the pause is over, and "auth" not before it.
+TEST_F(EchoFixture, SocketIoEchoSendsAuthInAWriteOfItsOwnAfterThePause) {
+  constexpr auto kPause = 1500ms;
+  start({}, kPause);
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  ASSERT_TRUE(ws.next().has_value());  // Engine.IO open
+  const auto sent = std::chrono::steady_clock::now();
+  ws.send(R"(40{"token":"123"})");
+  const auto answer = ws.next();
+  const auto answer_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->rfind("40{\"sid\":\"", 0), 0U) << *answer;  // TR-SIO-002
+  EXPECT_LT(answer_at - sent, kPause) << "the CONNECT answer must not wait for the pause";
+  EXPECT_EQ(ws.next(), std::optional<std::string>(R"(42["auth",{"token":"123"}])"));
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, kPause) << "auth came with the answer";
+}
+
+// A client that sends before the pause is over gets "auth" at once, ahead of the answer: it is
+// always the first message after the CONNECT answer (transport.md §4), per namespace; a socket
+// that leaves during its pause is not greeted, and one that comes back is greeted once.
+TEST_F(EchoFixture, SocketIoEchoSendsAuthFirstWhenTheClientSpeaksDuringThePause) {
+  start({}, 30s);  // far longer than the test: only the client's events can release "auth"
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(port_, "/socket.io/?EIO=4&transport=websocket"));
+  ASSERT_TRUE(ws.next().has_value());
+  ws.send("40");
+  ws.send(R"(42["message","x"])");
+  const auto answer = ws.next();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->rfind("40{", 0), 0U) << *answer;
+  EXPECT_EQ(ws.next(), std::optional<std::string>(R"(42["auth",{}])"));
+  EXPECT_EQ(ws.next(), std::optional<std::string>(R"(42["message-back","x"])"));
+
+  ws.send("40/custom,");
+  ws.send("41/custom,");  // leaves before its "auth" was due
+  ws.send(R"(40/custom,{"n":2})");
+  ws.send(R"(42/custom,17["message-with-ack","y"])");
+  const auto first = ws.next();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->rfind("40/custom,{", 0), 0U) << *first;
+  const auto second = ws.next();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->rfind("40/custom,{", 0), 0U) << *second;
+  EXPECT_EQ(ws.next(), std::optional<std::string>(R"(42/custom,["auth",{"n":2}])"));
+  EXPECT_EQ(ws.next(), std::optional<std::string>(R"(43/custom,17["y"])"));
 }
 
 TEST_F(EchoFixture, SocketIoEventsAcksAndBinary) {
