@@ -66,6 +66,16 @@ TEST(CheckerVec, GroupDmAcceptsBothPrivateTreeLayouts) {
   EXPECT_NE(r.tests[4].detail.find("2M-2 = 6"), std::string::npos) << r.tests[4].detail;
 }
 
+// VEC-003 in group_dm: a member without ik_priv / spk_priv is not received for; the creator
+// and the other members still are, and a receive test for that member is skipped.
+TEST(CheckerVec, GroupDmChecksMembersThatHaveTheirKeys) {
+  const FileReport r = expect_verdicts("group_dm_member_keys_omitted.json");
+  ASSERT_EQ(r.tests.size(), 4u);
+  EXPECT_TRUE(has_note(r.tests[0], "members[0] has no ik_priv/spk_priv"));
+  EXPECT_NE(r.tests[1].detail.find("members[1].shared_key differs"), std::string::npos);
+  EXPECT_NE(r.tests[3].detail.find("receiving member 1"), std::string::npos);
+}
+
 // VEC-001 on the generator's own output: every valid group re-laid aligned with key_tree passes.
 TEST(CheckerVec, GeneratedGroupDmPassesInTheAlignedLayout) {
   auto doc = parse(generated(Family::group_dm));

@@ -867,6 +867,8 @@ struct Member {
   PrivateKey ik, spk, ek;
   PublicKey ik_pub, spk_pub, ek_pub;
   Signature sig;
+  // VEC-003: the private key of a small-order ik_pub / spk_pub cannot exist; it is not written.
+  bool omit_ik_priv = false, omit_spk_priv = false;
 };
 
 struct GroupInputs {
@@ -927,9 +929,9 @@ void write_group_inputs(FileWriter& w, const GroupInputs& g, PerMember per_membe
     const Member& m = g.members[i];
     w.start_object();
     w.number("position", i + 1);
-    w.hex("ik_priv", m.ik);
+    if (!m.omit_ik_priv) w.hex("ik_priv", m.ik);
     w.hex("ik_pub", m.ik_pub);
-    w.hex("spk_priv", m.spk);
+    if (!m.omit_spk_priv) w.hex("spk_priv", m.spk);
     w.hex("spk_pub", m.spk_pub);
     w.hex("spk_sig", m.sig);
     w.hex("ek_priv", m.ek);
@@ -978,7 +980,8 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
        "Per member: leaf_key = SK_p (the leaf private key), shared_key = what "
        "receive(ik_priv, spk_priv, creator_ik_pub, ek, key_tree, position) must return.",
        "Invalid tests without `receive` must be refused by the creator (a bad bundle, "
-       "CR-X3DH-001). Invalid tests with `receive` {member, position, key_tree, ek?} must be "
+       "CR-X3DH-001); a member whose ik_pub or spk_pub is a small-order point has no ik_priv / "
+       "spk_priv (VEC-003). Invalid tests with `receive` {member, position, key_tree, ek?} must be "
        "refused by the receiving member: `member` is the real position whose private keys "
        "receive, `position` the position claimed, key_tree and ek (default: messages[member-1]"
        ".ek) what arrived (CR-TREE-006/007, CR-KEY-004).",
@@ -1054,8 +1057,10 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
     GroupInputs g = make_group(rng, 3);
     g.members[0].ik_pub = pts[1];
     g.members[0].sig = forge_for_small_order_key(pts[1], 1, g.members[0].spk_pub).sig;
-    w.begin_test("member 1's ik_pub is a small-order point with a forged SPK signature", false,
-                 {"small_order_ik", "forgery_accepted_by_noble"});
+    g.members[0].omit_ik_priv = true;
+    w.begin_test(
+        "member 1's ik_pub is a small-order point with a forged SPK signature (no ik_priv)", false,
+        {"small_order_ik", "forgery_accepted_by_noble"});
     write_group_inputs(w, g, no_outputs);
     w.end_test();
   }
@@ -1063,7 +1068,8 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
     GroupInputs g = make_group(rng, 3);
     g.members[1].spk_pub = pts[4];
     g.members[1].sig = crypto::sign(g.members[1].ik, g.members[1].spk_pub);
-    w.begin_test("member 2's spk_pub is the order-2 point (correctly signed)", false,
+    g.members[1].omit_spk_priv = true;
+    w.begin_test("member 2's spk_pub is the order-2 point (correctly signed; no spk_priv)", false,
                  {"small_order"});
     write_group_inputs(w, g, no_outputs);
     w.end_test();

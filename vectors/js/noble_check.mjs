@@ -342,6 +342,9 @@ const families = {
       mb.spk_sig];
     if (t.receive) {
       const mb = members[t.receive.member - 1];
+      if (mb && (mb.ik_priv === undefined || mb.spk_priv === undefined)) {
+        return { skip: `the receiving member ${t.receive.member} has no ik_priv/spk_priv` };  // VEC-003
+      }
       const r = attempt(() => {
         const ek = t.receive.ek ?? mb.ek_pub ?? publicOf(mb.ek_priv);
         const sk = x3dhReceive(mb.ik_priv, mb.spk_priv, creatorPub, ek);
@@ -363,6 +366,7 @@ const families = {
     if (!made.ok || !valid) return { accepted: made.ok, mismatches: [] };
     const { m, leaves, node, tree } = made.value;
     const mm = [];
+    const notes = [];
     if (t.padded_size !== m) mm.push('padded_size');
     if (node[1] !== t.shared_key) mm.push('shared_key');
     if (tree.join() !== t.key_tree.join()) mm.push('key_tree');
@@ -376,12 +380,17 @@ const families = {
       const msg = t.messages[i];
       if (msg.ek !== publicOf(mb.ek_priv) || msg.spk !== bundle(mb)[1]) mm.push(`messages[${i}]`);
       if (mb.leaf_key !== undefined && mb.leaf_key !== leaves[i]) mm.push(`members[${i}].leaf_key`);
+      if (mb.ik_priv === undefined || mb.spk_priv === undefined) {
+        notes.push(`members[${i}] has no ik_priv/spk_priv: its receive not run`);  // VEC-003
+        return;
+      }
       const got = attempt(() => receiveTree(
         x3dhReceive(mb.ik_priv, mb.spk_priv, creatorPub, msg.ek), t.key_tree, i + 1));
       if (!got.ok) mm.push(`members[${i}] receive refused: ${got.why}`);
       else if (got.value !== t.shared_key) mm.push(`members[${i}] root`);
+      else if (mb.shared_key !== undefined && mb.shared_key !== got.value) mm.push(`members[${i}].shared_key`);
     });
-    return { accepted: true, mismatches: mm };
+    return { accepted: true, mismatches: mm, notes };
   },
   aead(t, valid) {
     const r = attempt(() => bytesToHex(aeadOpen(t.key, t.ciphertext)));
@@ -431,7 +440,8 @@ function forgeryAccepted(family, t) {
   if (family === 'ed25519_sign') return ok(t.signature, t.message, t.public_key);
   if (family === 'x3dh') return ok(t.spk_b_sig, t.spk_b_pub, t.ik_b_pub);
   if (family === 'group_dm') {
-    return t.members.some((mb) => mb.ik_pub !== undefined && mb.ik_pub !== publicOf(mb.ik_priv) &&
+    return t.members.some((mb) => mb.ik_pub !== undefined &&
+      (mb.ik_priv === undefined || mb.ik_pub !== publicOf(mb.ik_priv)) &&
       ok(mb.spk_sig, mb.spk_pub ?? publicOf(mb.spk_priv), mb.ik_pub));
   }
   return false;

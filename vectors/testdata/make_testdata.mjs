@@ -49,6 +49,29 @@ function write(name, family, notes, tests) {
     ]);
 }
 
+// VEC-003 in group_dm: a member without ik_priv / spk_priv cannot receive; the creator side and
+// the other members are still checked.
+{
+  const g = data('group_dm');
+  const m4 = byComment(g, /^group of n = 3 /);
+  const noIk = clone(m4);
+  delete noIk.members[0].ik_priv;
+  const noIkWrongRoot = clone(noIk);
+  noIkWrongRoot.members[1].shared_key = flipLastHexDigit(noIkWrongRoot.members[1].shared_key);
+  const smallIk = byComment(g, /member 1's ik_pub is a small-order point/);
+  const receiveCase = byComment(g, /member 1 told position 2/);
+  const receiveNoKeys = clone(receiveCase);
+  delete receiveNoKeys.members[0].ik_priv;
+  delete receiveNoKeys.members[0].spk_priv;
+  write('group_dm_member_keys_omitted.json', 'group_dm',
+    ['VEC-003: a member may lack ik_priv / spk_priv (a small-order key has none); its receive cannot run.'], [
+      ['passed', 'valid n = 3, member 1 without ik_priv: creator and member 2 checked', noIk],
+      ['failed', 'as above, with member 2 shared_key changed: still checked', noIkWrongRoot],
+      ['passed', 'creator-side: member 1 ik_pub small-order, no ik_priv', smallIk],
+      ['skipped', 'receiver-side test whose receiving member has no ik_priv / spk_priv', receiveNoKeys],
+    ]);
+}
+
 // VEC-002: own_storage is seal(plaintext_json) byte for byte; storage compares as a JSON value.
 {
   const o = data('own_storage');
