@@ -380,7 +380,7 @@ TEST(Checker, UnknownFamilyErrorStaysOnOneLine) {
 
 // Fuzz finding regress-multiline-result (campaign of session 2): a test's "result" is quoted in
 // its reason, which must stay one line (VEC-004 made it the test's failure, not a file error).
-TEST(Checker, BadResultReasonStaysOnOneLine) {
+TEST(Checker, BadResultErrorStaysOnOneLine) {
   const auto r = check_text(
       R"({"family": "aead", "version": 1, "generator": "g", "notes": [],
           "tests": [{"id": 1, "result": "inv\nalid\u0007", "key": "00", "iv": "00",
