@@ -15,6 +15,7 @@
 
 #include "reference/common/hex.h"
 #include "reference/crypto/crypto.h"
+#include "reference/crypto/recovery_phrase.h"
 #include "vectors/family.h"
 
 namespace unm::vectors {
@@ -166,6 +167,8 @@ class Obj {
 struct Observed {
   std::optional<std::string> refusal;
   std::vector<std::string> mismatches;
+  std::optional<std::string> skip;  // why no part of the test could be checked (VEC-003)
+  std::vector<std::string> notes;   // informational (VEC-003, VEC-005)
 
   void refuse(std::string why) {
     if (!refusal) refusal = std::move(why);
@@ -332,63 +335,178 @@ void check_kdf(const Obj& t, bool valid, Observed& o) {
   }
 }
 
+// own_send_failure names the bundle field that makes unm_crypto's initiator refuse, in the order
+// x3dh_send checks them: IKb (CR-KEY-004), the SPK signature (CR-X3DH-001), SPKb (CR-KEY-004).
+std::string own_send_failure(crypto::Error e, const PublicKey& ik_b_pub) {
+  if (e == crypto::Error::bad_signature) return "spk_b_sig";
+  if (e == crypto::Error::invalid_point) {
+    return crypto::validate_public_key(ik_b_pub) ? "spk_b_pub" : "ik_b_pub";
+  }
+  return std::string(crypto::error_name(e));
+}
+
+// optional_private_key decodes an optional *_priv field (VEC-003: it may be absent).
+std::optional<PrivateKey> optional_private_key(Observed& o, const Obj& t, const char* field,
+                                               bool& bad) {
+  const auto hex = t.opt_str(field);
+  if (!hex) return std::nullopt;
+  auto k = private_key(o, field, *hex);
+  if (!k) bad = true;
+  return k;
+}
+
+// optional_public decodes a *_pub field when present, else derives it from the private key when
+// that is present; nullopt when neither is there (the caller then cannot run that side).
+std::optional<PublicKey> optional_public(Observed& o, const Obj& t, const char* field,
+                                         const std::optional<PrivateKey>& priv, bool& bad) {
+  if (const auto given = t.opt_str(field)) {
+    auto p = raw_point(o, field, *given);
+    if (!p) bad = true;
+    return p;
+  }
+  if (priv) return crypto::public_key(*priv);
+  return std::nullopt;
+}
+
+std::string missing_list(std::initializer_list<std::pair<const char*, bool>> fields) {
+  std::string out;
+  for (const auto& [name, present] : fields) {
+    if (present) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+// check_x3dh runs the initiator (CR-X3DH-001/002) when it has ik_a_priv, ek_a_priv and the
+// bundle, and the responder (CR-X3DH-003/004) when it has ik_b_priv, spk_b_priv and the sender's
+// public keys. A test may omit a private key that cannot exist (VEC-003); then only the other
+// side is checked, and a test with neither side is skipped.
 void check_x3dh(const Obj& t, bool valid, Observed& o) {
-  const auto ik_a = private_key(o, "ik_a_priv", t.str("ik_a_priv"));
-  const auto ek_a = private_key(o, "ek_a_priv", t.str("ek_a_priv"));
-  const auto ik_b = private_key(o, "ik_b_priv", t.str("ik_b_priv"));
-  const auto spk_b = private_key(o, "spk_b_priv", t.str("spk_b_priv"));
+  bool bad = false;
+  const auto ik_a = optional_private_key(o, t, "ik_a_priv", bad);
+  const auto ek_a = optional_private_key(o, t, "ek_a_priv", bad);
+  const auto ik_b = optional_private_key(o, t, "ik_b_priv", bad);
+  const auto spk_b = optional_private_key(o, t, "spk_b_priv", bad);
   const std::string sig_hex = t.str("spk_b_sig");
   const auto send_fails_by = t.opt_str("send_fails_by");
-  if (!ik_a || !ek_a || !ik_b || !spk_b) return;
-  const auto ik_a_pub = public_or_derived(o, t, "ik_a_pub", *ik_a);
-  const auto ek_a_pub = public_or_derived(o, t, "ek_a_pub", *ek_a);
-  const auto ik_b_pub = public_or_derived(o, t, "ik_b_pub", *ik_b);
-  const auto spk_b_pub = public_or_derived(o, t, "spk_b_pub", *spk_b);
+  const auto ik_a_pub = optional_public(o, t, "ik_a_pub", ik_a, bad);
+  const auto ek_a_pub = optional_public(o, t, "ek_a_pub", ek_a, bad);
+  const auto ik_b_pub = optional_public(o, t, "ik_b_pub", ik_b, bad);
+  const auto spk_b_pub = optional_public(o, t, "spk_b_pub", spk_b, bad);
+  if (bad) return;  // a field that is present but not hex: refused like any bad input
   const auto sig = crypto::parse_signature(sig_hex);
   if (!sig) return o.refuse("spk_b_sig", sig.error());
-  if (!ik_a_pub || !ek_a_pub || !ik_b_pub || !spk_b_pub) return;
 
-  // Initiator (CR-X3DH-001/002).
-  const auto sent = crypto::x3dh_send_with_ephemeral(*ik_a, *ek_a, {*ik_b_pub, *spk_b_pub, *sig});
+  const bool can_send = ik_a && ek_a && ik_b_pub && spk_b_pub;
+  const bool can_receive = ik_b && spk_b && ik_a_pub && ek_a_pub;
+  const std::string no_send =
+      "initiator not run: no " + missing_list({{"ik_a_priv", ik_a.has_value()},
+                                               {"ek_a_priv", ek_a.has_value()},
+                                               {"ik_b_pub/ik_b_priv", ik_b_pub.has_value()},
+                                               {"spk_b_pub/spk_b_priv", spk_b_pub.has_value()}});
+  const std::string no_receive =
+      "responder not run: no " + missing_list({{"ik_b_priv", ik_b.has_value()},
+                                               {"spk_b_priv", spk_b.has_value()},
+                                               {"ik_a_pub/ik_a_priv", ik_a_pub.has_value()},
+                                               {"ek_a_pub/ek_a_priv", ek_a_pub.has_value()}});
+
   if (send_fails_by) {
-    if (!sent) o.refuse("x3dh_send (" + *send_fails_by + ")", sent.error());
-    return;  // the initiator must refuse: a responder-side refusal would not count
+    // The initiator must refuse; a responder-side refusal would not count (VEC-005: how it
+    // fails is informational).
+    if (!can_send) {
+      o.skip = "send_fails_by given, but the " + no_send;
+      return;
+    }
+    const auto sent = crypto::x3dh_send_with_ephemeral(*ik_a, *ek_a, {*ik_b_pub, *spk_b_pub, *sig});
+    if (!sent) {
+      const std::string ours = own_send_failure(sent.error(), *ik_b_pub);
+      o.refuse("x3dh_send (" + ours + ")", sent.error());
+      if (ours != *send_fails_by) {
+        o.notes.push_back("send_fails_by: the file says \"" + *send_fails_by +
+                          "\", unm_crypto refused on " + ours);
+      }
+    }
+    return;
   }
-  if (!sent) return o.refuse("x3dh_send", sent.error());
-  // Responder (CR-X3DH-003/004): the SPK named must be its own; ek and ik are what travelled.
-  if (sent->message.spk != crypto::public_key(*spk_b)) {
-    return o.refuse("x3dh_receive: message.spk is not the responder's SPK (CR-X3DH-004)");
+  if (!can_send && !can_receive) {
+    o.skip = no_send + "; " + no_receive;
+    return;
   }
-  const auto received = crypto::x3dh_receive(*ik_b, *spk_b, *ik_a_pub, *ek_a_pub);
-  if (!received) return o.refuse("x3dh_receive", received.error());
+
+  std::optional<crypto::X3dhSent> sent;
+  if (can_send) {
+    auto s = crypto::x3dh_send_with_ephemeral(*ik_a, *ek_a, {*ik_b_pub, *spk_b_pub, *sig});
+    if (!s) return o.refuse("x3dh_send", s.error());
+    sent = std::move(*s);
+  } else if (valid) {
+    o.notes.push_back(no_send);  // an invalid test here is the responder's to refuse anyway
+  }
+  std::optional<crypto::SharedKey> received;
+  if (can_receive) {
+    // CR-X3DH-004: the SPK the message names must be the responder's own.
+    const PublicKey named_spk = sent ? sent->message.spk : *spk_b_pub;
+    if (named_spk != crypto::public_key(*spk_b)) {
+      return o.refuse("x3dh_receive: message.spk is not the responder's SPK (CR-X3DH-004)");
+    }
+    auto r = crypto::x3dh_receive(*ik_b, *spk_b, *ik_a_pub, *ek_a_pub);
+    if (!r) return o.refuse("x3dh_receive", r.error());
+    received = std::move(*r);
+  } else {
+    o.notes.push_back(no_receive);
+    // An invalid test without send_fails_by is the responder's to refuse: the initiator's
+    // success proves nothing (VEC-003).
+    if (!valid) {
+      o.skip = "the responder must refuse, but the " + no_receive;
+      return;
+    }
+  }
   if (!valid) return;
 
   const std::string want = t.str("shared_key");
-  o.expect("shared_key (initiator)", want, hx(sent->shared_key.bytes()));
-  o.expect("shared_key (responder)", want, hx(received->bytes()));
+  if (sent) o.expect("shared_key (initiator)", want, hx(sent->shared_key.bytes()));
+  if (received) o.expect("shared_key (responder)", want, hx(received->bytes()));
   const Obj msg = t.obj("message");
-  o.expect("message.ek", msg.str("ek"), hx(sent->message.ek));
-  o.expect("message.spk", msg.str("spk"), hx(sent->message.spk));
-  o.expect("ek_a_pub", hx(*ek_a_pub), hx(crypto::public_key(*ek_a)));
-  o.expect("ik_a_pub", hx(*ik_a_pub), hx(crypto::public_key(*ik_a)));
-  o.expect("ik_b_pub", hx(*ik_b_pub), hx(crypto::public_key(*ik_b)));
-  o.expect("spk_b_pub", hx(*spk_b_pub), hx(crypto::public_key(*spk_b)));
-  const std::array<std::pair<const char*, Expected<crypto::SharedKey, crypto::Error>>, 4> dhs = {{
-      {"dh1", crypto::ecdh(*ik_a, *spk_b_pub)},
-      {"dh2", crypto::ecdh(*ek_a, *ik_b_pub)},
-      {"dh3", crypto::ecdh(*ek_a, *spk_b_pub)},
-      {"dh4", crypto::ecdh(*ik_a, *ik_b_pub)},
-  }};
-  for (const auto& [name, dh] : dhs) {
+  if (sent) {
+    o.expect("message.ek", msg.str("ek"), hx(sent->message.ek));
+    o.expect("message.spk", msg.str("spk"), hx(sent->message.spk));
+  } else {
+    o.expect("message.ek", msg.str("ek"), hx(*ek_a_pub));
+    o.expect("message.spk", msg.str("spk"), hx(*spk_b_pub));
+  }
+  // A valid test's public keys are those of its private keys, where both are given.
+  const std::array<
+      std::tuple<const char*, const std::optional<PublicKey>*, const std::optional<PrivateKey>*>, 4>
+      pairs = {{{"ik_a_pub", &ik_a_pub, &ik_a},
+                {"ek_a_pub", &ek_a_pub, &ek_a},
+                {"ik_b_pub", &ik_b_pub, &ik_b},
+                {"spk_b_pub", &spk_b_pub, &spk_b}}};
+  for (const auto& [name, pub, priv] : pairs) {
+    if (*priv) o.expect(name, hx(**pub), hx(crypto::public_key(**priv)));
+  }
+  // DH1..DH4 from whichever side has the private keys (CR-X3DH-002/003).
+  const std::array<
+      std::tuple<const char*, const std::optional<PrivateKey>*, const std::optional<PublicKey>*,
+                 const std::optional<PrivateKey>*, const std::optional<PublicKey>*>,
+      4>
+      dhs = {{{"dh1", &ik_a, &spk_b_pub, &spk_b, &ik_a_pub},
+              {"dh2", &ek_a, &ik_b_pub, &ik_b, &ek_a_pub},
+              {"dh3", &ek_a, &spk_b_pub, &spk_b, &ek_a_pub},
+              {"dh4", &ik_a, &ik_b_pub, &ik_b, &ik_a_pub}}};
+  for (const auto& [name, a_priv, b_pub, b_priv, a_pub] : dhs) {
     if (!t.has(name)) continue;
+    const auto dh = sent ? crypto::ecdh(**a_priv, **b_pub) : crypto::ecdh(**b_priv, **a_pub);
     if (!dh) return o.refuse(name, dh.error());
     o.expect(name, t.str(name), hx(dh->bytes()));
   }
 }
 
 // GroupMember is one member's inputs, decoded.
+// ik and spk may be absent when the matching public key is given (VEC-003: a small-order member
+// key has no private key); that member's receive then cannot run.
 struct GroupMember {
-  PrivateKey ik, spk, ek;
+  std::optional<PrivateKey> ik, spk;
+  PrivateKey ek;
   crypto::PreKeyBundle bundle;
   PublicKey ek_pub{};
 };
@@ -431,18 +549,22 @@ void check_group_dm(const Obj& t, bool valid, Observed& o) {
                    " (members are listed in position order)");
       return;
     }
-    auto ik = private_key(o, "members.ik_priv", m.str("ik_priv"));
-    auto spk = private_key(o, "members.spk_priv", m.str("spk_priv"));
+    bool bad = false;
+    auto ik = optional_private_key(o, m, "ik_priv", bad);
+    auto spk = optional_private_key(o, m, "spk_priv", bad);
     auto ek = private_key(o, "members.ek_priv", m.str("ek_priv"));
     const auto sig = crypto::parse_signature(m.str("spk_sig"));
     if (!sig) return o.refuse("members.spk_sig", sig.error());
-    if (!ik || !spk || !ek) return;
-    const auto ik_pub = public_or_derived(o, m, "ik_pub", *ik);
-    const auto spk_pub = public_or_derived(o, m, "spk_pub", *spk);
+    // Without ik_priv, ik_pub is required (str() reports it missing), and likewise for spk.
+    const auto ik_pub = ik ? public_or_derived(o, m, "ik_pub", *ik)
+                           : raw_point(o, "members.ik_pub", m.str("ik_pub"));
+    const auto spk_pub = spk ? public_or_derived(o, m, "spk_pub", *spk)
+                             : raw_point(o, "members.spk_pub", m.str("spk_pub"));
+    if (bad || !ek || !ik_pub || !spk_pub) return;
     const auto ek_pub = public_or_derived(o, m, "ek_pub", *ek);
-    if (!ik_pub || !spk_pub || !ek_pub) return;
+    if (!ek_pub) return;
     members.push_back(
-        {std::move(*ik), std::move(*spk), std::move(*ek), {*ik_pub, *spk_pub, *sig}, *ek_pub});
+        {std::move(ik), std::move(spk), std::move(*ek), {*ik_pub, *spk_pub, *sig}, *ek_pub});
   }
   if (!creator || !leaf) return;
   const PublicKey creator_pub = crypto::public_key(*creator);
@@ -460,10 +582,14 @@ void check_group_dm(const Obj& t, bool valid, Observed& o) {
       return;
     }
     const GroupMember& gm = members[member - 1];
+    if (!gm.ik || !gm.spk) {
+      o.skip = "the receiving member " + std::to_string(member) + " has no ik_priv/spk_priv";
+      return;
+    }
     const auto tree = tree_of(o, "receive.key_tree", tree_hex);
     const auto ek = ek_hex ? raw_point(o, "receive.ek", *ek_hex) : std::optional(gm.ek_pub);
     if (!tree || !ek) return;
-    const auto got = crypto::receive_group_dm(gm.ik, gm.spk, creator_pub, *ek, *tree,
+    const auto got = crypto::receive_group_dm(*gm.ik, *gm.spk, creator_pub, *ek, *tree,
                                               static_cast<std::size_t>(position));
     if (!got) o.refuse("receive_group_dm", got.error());
     return;
@@ -513,11 +639,15 @@ void check_group_dm(const Obj& t, bool valid, Observed& o) {
     const GroupMember& m = members[i];
     const auto ek = raw_point(o, "messages.ek", msgs[i].str("ek"));
     if (!ek) return;
-    const auto got = crypto::receive_group_dm(m.ik, m.spk, creator_pub, *ek, *tree, i + 1);
     const std::string who = "members[" + std::to_string(i) + "]";
-    if (!got) return o.refuse("receive_group_dm (" + who + ")", got.error());
-    o.expect(who + " root", shared, hx(got->bytes()));
-    o.expect_opt(who + ".shared_key", member_objs[i].opt_str("shared_key"), hx(got->bytes()));
+    if (m.ik && m.spk) {
+      const auto got = crypto::receive_group_dm(*m.ik, *m.spk, creator_pub, *ek, *tree, i + 1);
+      if (!got) return o.refuse("receive_group_dm (" + who + ")", got.error());
+      o.expect(who + " root", shared, hx(got->bytes()));
+      o.expect_opt(who + ".shared_key", member_objs[i].opt_str("shared_key"), hx(got->bytes()));
+    } else {
+      o.notes.push_back(who + " has no ik_priv/spk_priv: its receive not run");
+    }
     const auto sk = crypto::x3dh_send_with_ephemeral(*creator, m.ek, m.bundle);
     if (!sk) return o.refuse("x3dh_send (" + who + ")", sk.error());
     o.expect_opt(who + ".leaf_key", member_objs[i].opt_str("leaf_key"), hx(sk->shared_key.bytes()));
@@ -525,10 +655,18 @@ void check_group_dm(const Obj& t, bool valid, Observed& o) {
   }
   if (const auto priv_tree = t.opt_str_list("private_tree")) {
     // Rebuild every node private key: leaves, then parent = combine(left, right) (CR-TREE-002).
+    // VEC-001: heap 1 ... 2M-1 (root first, 2M-1 entries), or aligned with key_tree (heap
+    // 2 ... 2M-1, 2M-2 entries).
     const std::size_t m = dm->padded_size;
-    if (priv_tree->size() != 2 * m - 1) {
+    std::size_t first_heap = 0;
+    if (priv_tree->size() == 2 * m - 1) {
+      first_heap = 1;
+    } else if (priv_tree->size() == 2 * m - 2) {
+      first_heap = 2;
+    } else {
       o.mismatches.push_back("private_tree has " + std::to_string(priv_tree->size()) +
-                             " entries, 2M-1 = " + std::to_string(2 * m - 1) + " expected");
+                             " entries, 2M-1 = " + std::to_string(2 * m - 1) + " (heap 1 ...) or " +
+                             "2M-2 = " + std::to_string(2 * m - 2) + " (heap 2 ...) expected");
       return;
     }
     std::vector<PrivateKey> node(2 * m);
@@ -540,9 +678,10 @@ void check_group_dm(const Obj& t, bool valid, Observed& o) {
       if (!c) return o.refuse("combine", c.error());
       node[i] = std::move(*c);
     }
-    for (std::size_t i = 1; i < 2 * m; ++i) {
-      o.expect("private_tree[" + std::to_string(i - 1) + "]", (*priv_tree)[i - 1],
-               hx(node[i].bytes()));
+    for (std::size_t i = first_heap; i < 2 * m; ++i) {
+      o.expect(
+          "private_tree[" + std::to_string(i - first_heap) + "] (heap " + std::to_string(i) + ")",
+          (*priv_tree)[i - first_heap], hx(node[i].bytes()));
     }
   }
 }
@@ -568,6 +707,37 @@ void check_aead(const Obj& t, bool valid, Observed& o) {
   }
 }
 
+// parse_json_value parses JSON text for a value comparison; nullopt when it is not JSON.
+std::optional<rapidjson::Document> parse_json_value(std::string_view text) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                  text.size());
+  if (d.HasParseError()) return std::nullopt;
+  return d;
+}
+
+std::string json_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+// same_storage compares two OwnStorage values (order-free: shared_keys is a map).
+bool same_storage(const crypto::OwnStorage& a, const crypto::OwnStorage& b) {
+  if (a.priv_spk.has_value() != b.priv_spk.has_value()) return false;
+  if (a.priv_spk && !(*a.priv_spk == *b.priv_spk)) return false;
+  if (a.shared_keys.size() != b.shared_keys.size()) return false;
+  for (const auto& [id, key] : a.shared_keys) {
+    const auto it = b.shared_keys.find(id);
+    if (it == b.shared_keys.end() || !(it->second == key)) return false;
+  }
+  return true;
+}
+
+// check_own_storage applies VEC-002: own_storage = seal(plaintext_json) byte for byte (the text
+// is whatever the producer sealed: the web client's JSON.stringify order, or ours), and the
+// opened object equals `storage` as JSON values (member order and number spelling are free).
 void check_own_storage(const Obj& t, bool valid, Observed& o) {
   const auto priv = private_key(o, "private_key", t.str("private_key"));
   const std::string sealed = t.str("own_storage");
@@ -578,29 +748,58 @@ void check_own_storage(const Obj& t, bool valid, Observed& o) {
   const rapidjson::Value* storage = t.raw("storage");
   if (storage == nullptr) return;
   if (!storage->IsObject()) return t.sink().set(t.where() + ": field \"storage\" is not an object");
-  // The storage object is handed to the implementation as JSON text, as a client would read it.
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  storage->Accept(w);
-  const auto parsed = crypto::own_storage_parse(std::string_view(buf.GetString(), buf.GetSize()));
-  if (!parsed) return o.refuse("own_storage_parse (storage)", parsed.error());
-  const auto plain = crypto::own_storage_plaintext(*parsed);
-  if (!plain) return o.refuse("own_storage_plaintext", plain.error());
   const std::string want_plain = t.str("plaintext_json");
-  o.expect("plaintext_json", want_plain, *plain);
   const auto iv = bytes(o, "iv", t.str("iv"));
   if (!iv) return;
-  const auto resealed = crypto::own_storage_seal_with_iv(*priv, *parsed, *iv);
-  if (!resealed) return o.refuse("own_storage_seal_with_iv", resealed.error());
-  o.expect("own_storage", sealed, *resealed);
-  const auto reopened_plain = crypto::own_storage_plaintext(*opened);
-  if (!reopened_plain) return o.refuse("own_storage_plaintext (opened)", reopened_plain.error());
-  o.expect("opened own_storage", want_plain, *reopened_plain);
-  if (const auto want = t.opt_str("personal_key")) {
-    const auto pk = crypto::personal_key(*priv);
-    if (!pk) return o.refuse("personal_key", pk.error());
-    o.expect("personal_key", *want, hx(pk->bytes()));
+  const auto pk = crypto::personal_key(*priv);
+  if (!pk) return o.refuse("personal_key", pk.error());
+  o.expect_opt("personal_key", t.opt_str("personal_key"), hx(pk->bytes()));
+  // Byte for byte: AEAD(personal_key, plaintext_json) with the file's IV (CR-STORE-001).
+  const auto resealed = crypto::aead_encrypt_hex_with_iv(
+      *pk, *iv,
+      std::span(reinterpret_cast<const std::uint8_t*>(want_plain.data()), want_plain.size()));
+  if (!resealed) return o.refuse("aead_encrypt_hex_with_iv", resealed.error());
+  o.expect("own_storage (sealed plaintext_json)", sealed, *resealed);
+  // The opened text is plaintext_json itself; as a JSON value it equals `storage`.
+  const auto opened_text = crypto::aead_decrypt_hex(*pk, sealed);
+  if (!opened_text) return o.refuse("aead_decrypt_hex", opened_text.error());
+  const std::string_view text(reinterpret_cast<const char*>(opened_text->data()),
+                              opened_text->size());
+  o.expect("opened text", want_plain, text);
+  const auto value = parse_json_value(text);
+  if (!value) return o.refuse("opened own_storage is not JSON");
+  if (!(*value == *storage)) {
+    o.mismatches.push_back("opened own_storage differs from storage as a JSON value: opened " +
+                           json_text(*value) + ", storage " + json_text(*storage));
   }
+  // And what unm_crypto reads from it is what it reads from `storage`.
+  const auto parsed = crypto::own_storage_parse(json_text(*storage));
+  if (!parsed) return o.refuse("own_storage_parse (storage)", parsed.error());
+  if (!same_storage(*parsed, *opened)) {
+    o.mismatches.push_back("own_storage_open gives other keys than storage");
+  }
+}
+
+// check_recovery_phrase (CR-KEY-005): a valid phrase decodes to private_key, and private_key
+// encodes to the phrase in upper case (a valid test may give the phrase in another letter case,
+// which decoding must accept); an invalid phrase must not decode.
+void check_recovery_phrase(const Obj& t, bool valid, Observed& o) {
+  const std::string phrase = t.str("phrase");
+  if (!valid) {
+    const auto decoded = crypto::decode_recovery_phrase(phrase);
+    if (!decoded) o.refuse("decode_recovery_phrase", decoded.error());
+    return;
+  }
+  const auto priv = private_key(o, "private_key", t.str("private_key"));
+  if (!priv) return;
+  const auto decoded = crypto::decode_recovery_phrase(phrase);
+  if (!decoded) return o.refuse("decode_recovery_phrase", decoded.error());
+  o.expect("decoded private_key", t.str("private_key"), hx(decoded->bytes()));
+  std::string upper = phrase;
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  o.expect("phrase (upper case)", upper, crypto::encode_recovery_phrase(*priv));
 }
 
 void run_family(Family f, const Obj& t, bool valid, Observed& o) {
@@ -625,6 +824,8 @@ void run_family(Family f, const Obj& t, bool valid, Observed& o) {
       return check_aead(t, valid, o);
     case Family::own_storage:
       return check_own_storage(t, valid, o);
+    case Family::recovery_phrase:
+      return check_recovery_phrase(t, valid, o);
   }
 }
 
@@ -638,13 +839,17 @@ std::string join(const std::vector<std::string>& parts) {
 }
 
 // verdict applies vectors.md: a refusal or acceptance that contradicts the file is lenient or
-// strict on an edge case, a failure otherwise; a wrong output is always a failure.
-TestResult verdict(std::int64_t id, bool valid, bool edge, Observed& o) {
+// strict on an edge case, a failure otherwise; a wrong output is always a failure; a test with
+// nothing checkable is skipped (VEC-003).
+TestResult verdict(bool valid, bool edge, Observed& o) {
   TestResult r;
-  r.id = id;
+  r.notes = std::move(o.notes);
   if (!o.mismatches.empty()) {
     r.outcome = Outcome::failed;
     r.detail = join(o.mismatches);
+  } else if (o.skip) {
+    r.outcome = Outcome::skipped;
+    r.detail = *o.skip;
   } else if (valid && o.refusal) {
     r.outcome = edge ? Outcome::strict : Outcome::failed;
     r.detail = "valid test refused: " + *o.refusal;
@@ -667,6 +872,8 @@ std::string_view outcome_name(Outcome o) noexcept {
       return "lenient";
     case Outcome::strict:
       return "strict";
+    case Outcome::skipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -677,10 +884,62 @@ std::size_t FileReport::count(Outcome o) const noexcept {
 }
 
 std::size_t FileReport::passed() const noexcept {
-  return tests.size() - failed();
+  return count(Outcome::passed) + count(Outcome::lenient) + count(Outcome::strict);
 }
 
 namespace {
+
+// malformed is the verdict on a test that is not a test of the schema (VEC-004): it fails
+// alone, with a one-line reason.
+TestResult malformed(TestResult r, std::string why) {
+  r.outcome = Outcome::failed;
+  r.detail = "malformed test: " + one_line(why, std::string::npos);
+  return r;
+}
+
+// check_one_test checks the test at `index`; `ids` collects the ids seen so far.
+TestResult check_one_test(Family family, const rapidjson::Value& tv, std::size_t index,
+                          std::set<std::int64_t>& ids) {
+  TestResult r;
+  r.index = index;
+  const std::string where = "tests[" + std::to_string(index) + "]";
+  if (!tv.IsObject()) {
+    r.has_id = false;
+    return malformed(std::move(r), where + " is not an object");
+  }
+  const auto idv = tv.FindMember("id");
+  if (idv == tv.MemberEnd() || !idv->value.IsInt64()) {
+    r.has_id = false;
+    return malformed(std::move(r), where + ": missing or non-integer \"id\"");
+  }
+  r.id = idv->value.GetInt64();
+  if (!ids.insert(r.id).second) {
+    r.has_id = false;  // the id names another test: report this one by its position
+    return malformed(std::move(r), where + ": duplicate id " + std::to_string(r.id));
+  }
+  SchemaSink sink;
+  const Obj t(&tv, "test id " + std::to_string(r.id), sink);
+  const std::string result = t.str("result");
+  std::vector<std::string> flags;
+  if (t.has("flags")) flags = t.str_list("flags");
+  if (!sink.error.empty()) return malformed(std::move(r), sink.error);
+  r.flags = std::move(flags);
+  if (result != "valid" && result != "invalid") {
+    return malformed(std::move(r),
+                     t.where() + ": result is \"" + result + "\", not \"valid\" or \"invalid\"");
+  }
+  const bool valid = result == "valid";
+  Observed o;
+  run_family(family, t, valid, o);
+  if (!sink.error.empty()) return malformed(std::move(r), sink.error);
+  TestResult v = verdict(valid, is_edge_case(r.flags), o);
+  v.id = r.id;
+  v.index = r.index;
+  v.flags = std::move(r.flags);
+  v.detail = one_line(v.detail, std::string::npos);
+  for (std::string& n : v.notes) n = one_line(n, std::string::npos);
+  return v;
+}
 
 // check_text_unescaped is check_text before the final escaping of the message.
 Expected<FileReport, SchemaError> check_text_unescaped(std::string_view json_text) {
@@ -717,32 +976,7 @@ Expected<FileReport, SchemaError> check_text_unescaped(std::string_view json_tex
   std::set<std::int64_t> ids;
   std::size_t index = 0;
   for (const rapidjson::Value& tv : tests->GetArray()) {
-    const std::string where = "tests[" + std::to_string(index++) + "]";
-    if (!tv.IsObject()) return Unexpected{SchemaError{where + " is not an object"}};
-    const rapidjson::Value* idv = tv.HasMember("id") ? &tv["id"] : nullptr;
-    if (idv == nullptr || !idv->IsInt64()) {
-      return Unexpected{SchemaError{where + ": missing or non-integer \"id\""}};
-    }
-    const std::int64_t id = idv->GetInt64();
-    if (!ids.insert(id).second) {
-      return Unexpected{SchemaError{where + ": duplicate id " + std::to_string(id)}};
-    }
-    const Obj t(&tv, "test id " + std::to_string(id), sink);
-    const std::string result = t.str("result");
-    std::vector<std::string> flags;
-    if (t.has("flags")) flags = t.str_list("flags");
-    if (!sink.error.empty()) return Unexpected{SchemaError{sink.error}};
-    if (result != "valid" && result != "invalid") {
-      return Unexpected{SchemaError{t.where() + ": result is \"" + one_line(result) +
-                                    "\", not \"valid\" or \"invalid\""}};
-    }
-    const bool valid = result == "valid";
-    Observed o;
-    run_family(*family, t, valid, o);
-    if (!sink.error.empty()) return Unexpected{SchemaError{sink.error}};
-    TestResult r = verdict(id, valid, is_edge_case(flags), o);
-    r.flags = std::move(flags);
-    report.tests.push_back(std::move(r));
+    report.tests.push_back(check_one_test(*family, tv, index++, ids));
   }
   return report;
 }

@@ -1,6 +1,6 @@
 // checker_test.cc — the checker finds wrong outputs, reports edge cases as lenient/strict, reads
-// files from other generators (any field order, optional fields absent, unknown fields) and turns
-// malformed files into one-line errors.
+// files from other generators (any field order, optional fields absent, unknown fields), turns
+// malformed files into one-line errors and fails a malformed test alone (VEC-004).
 #include "vectors/checker.h"
 
 #include <gtest/gtest.h>
@@ -118,7 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                       CorruptOutput{Family::aead, {"ciphertext"}},
                       CorruptOutput{Family::own_storage, {"plaintext_json"}},
                       CorruptOutput{Family::own_storage, {"own_storage"}},
-                      CorruptOutput{Family::own_storage, {"personal_key"}}));
+                      CorruptOutput{Family::own_storage, {"personal_key"}},
+                      CorruptOutput{Family::recovery_phrase, {"phrase"}},
+                      CorruptOutput{Family::recovery_phrase, {"private_key"}}));
 
 TEST(Checker, ValidTestMarkedInvalidFails) {
   // ed25519_sign: the output is the verify decision itself.
@@ -207,6 +209,7 @@ TEST(Checker, ReadsFilesOfOtherGenerators) {
       {Family::group_dm, {"private_tree", "creator_ik_pub"}},
       {Family::aead, {"plaintext_text"}},
       {Family::own_storage, {"personal_key"}},
+      {Family::recovery_phrase, {}},
   };
   for (const auto& [family, fields] : optional) {
     SCOPED_TRACE(std::string(family_name(family)));
@@ -248,43 +251,62 @@ TEST_P(CheckerMalformed, IsAOneLineSchemaError) {
   EXPECT_EQ(report.error().message.find('\n'), std::string::npos);
 }
 
-std::string with_test(const std::string& family, const std::string& test) {
-  return R"({"family":")" + family + R"(","version":1,"generator":"t","notes":[],"tests":[)" +
-         test + "]}";
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CheckerMalformed,
+    ::testing::Values(Malformed{"empty", ""}, Malformed{"not_json", "{family"},
+                      Malformed{"array", "[1,2]"},
+                      Malformed{"missing_family", R"({"version":1,"tests":[]})"},
+                      Malformed{"unknown_family", R"({"family":"rot13","version":1,"tests":[]})"},
+                      Malformed{"family_not_string", R"({"family":3,"version":1,"tests":[]})"},
+                      Malformed{"version_2", R"({"family":"kdf","version":2,"tests":[]})"},
+                      Malformed{"missing_tests", R"({"family":"kdf","version":1})"},
+                      Malformed{"tests_not_array", R"({"family":"kdf","version":1,"tests":{}})"}),
+    [](const ::testing::TestParamInfo<Malformed>& i) { return i.param.name; });
+
+// VEC-004: a malformed test fails alone, with a one-line reason; the good tests of the same
+// file, before and after it, are still checked and pass.
+class CheckerMalformedTest : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(CheckerMalformedTest, FailsAloneWithAOneLineReason) {
+  const std::string family = GetParam().name.rfind("group", 0) == 0 ? "group_dm" : "kdf";
+  const auto doc = parse(generated(family == "kdf" ? Family::kdf : Family::group_dm));
+  const auto& tests = doc["tests"];
+  const std::string good_first = serialize(tests[0]);
+  std::string good_last = serialize(tests[1]);
+  // The second good test gets an id the malformed one does not use.
+  good_last.replace(good_last.find("\"id\":2"), 6, "\"id\":77");
+  const std::string text = R"({"family":")" + family + R"(","version":1,"tests":[)" + good_first +
+                           "," + GetParam().text + "," + good_last + "]}";
+  const auto report = check_text(text);
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->tests.size(), 3u);
+  EXPECT_EQ(report->tests[0].outcome, Outcome::passed) << report->tests[0].detail;
+  EXPECT_EQ(report->tests[2].outcome, Outcome::passed) << report->tests[2].detail;
+  const TestResult& bad = report->tests[1];
+  EXPECT_EQ(bad.outcome, Outcome::failed);
+  EXPECT_EQ(bad.index, 1u);
+  EXPECT_EQ(bad.detail.rfind("malformed test: ", 0), 0u) << bad.detail;
+  EXPECT_EQ(bad.detail.find('\n'), std::string::npos) << bad.detail;
+  EXPECT_EQ(report->failed(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, CheckerMalformed,
+    Cases, CheckerMalformedTest,
     ::testing::Values(
-        Malformed{"empty", ""}, Malformed{"not_json", "{family"}, Malformed{"array", "[1,2]"},
-        Malformed{"missing_family", R"({"version":1,"tests":[]})"},
-        Malformed{"unknown_family", R"({"family":"rot13","version":1,"tests":[]})"},
-        Malformed{"family_not_string", R"({"family":3,"version":1,"tests":[]})"},
-        Malformed{"version_2", R"({"family":"kdf","version":2,"tests":[]})"},
-        Malformed{"tests_not_array", R"({"family":"kdf","version":1,"tests":{}})"},
-        Malformed{"test_not_object", with_test("kdf", "3")},
-        Malformed{"missing_id", with_test("kdf", R"({"result":"valid"})")},
-        Malformed{"duplicate_id",
-                  with_test("kdf", R"({"id":1,"result":"invalid","key_material":""},)"
-                                   R"({"id":1,"result":"invalid","key_material":""})")},
-        Malformed{"bad_result", with_test("kdf", R"({"id":1,"result":"maybe","key_material":""})")},
-        Malformed{"missing_input", with_test("kdf", R"({"id":1,"result":"valid","output":"00"})")},
-        Malformed{"missing_output",
-                  with_test("kdf", R"({"id":1,"result":"valid","key_material":""})")},
-        Malformed{"hex_not_string",
-                  with_test("kdf", R"({"id":1,"result":"valid","key_material":5,"output":"00"})")},
+        Malformed{"test_not_object", "3"}, Malformed{"missing_id", R"({"result":"valid"})"},
+        Malformed{"duplicate_id", R"({"id":1,"result":"invalid","key_material":""})"},
+        Malformed{"bad_result", R"({"id":5,"result":"maybe","key_material":""})"},
+        Malformed{"missing_input", R"({"id":5,"result":"valid","output":"00"})"},
+        Malformed{"missing_output", R"({"id":5,"result":"valid","key_material":""})"},
+        Malformed{"hex_not_string", R"({"id":5,"result":"valid","key_material":5,"output":"00"})"},
         Malformed{"flags_not_strings",
-                  with_test("kdf", R"({"id":1,"result":"invalid","flags":[1],"key_material":""})")},
+                  R"({"id":5,"result":"invalid","flags":[1],"key_material":""})"},
         Malformed{
             "group_members_mismatch",
-            with_test(
-                "group_dm",
-                R"({"id":1,"result":"invalid","n":3,"creator_ik_priv":"00","creator_leaf":"00","padding":[],"members":[]})")},
+            R"({"id":5,"result":"invalid","n":3,"creator_ik_priv":"00","creator_leaf":"00","padding":[],"members":[]})"},
         Malformed{
             "group_n_negative",
-            with_test(
-                "group_dm",
-                R"({"id":1,"result":"invalid","n":-1,"creator_ik_priv":"00","creator_leaf":"00","padding":[],"members":[]})")}),
+            R"({"id":5,"result":"invalid","n":-1,"creator_ik_priv":"00","creator_leaf":"00","padding":[],"members":[]})"}),
     [](const ::testing::TestParamInfo<Malformed>& i) { return i.param.name; });
 
 TEST(Checker, DeeplyNestedJsonIsASchemaErrorNotAStackOverflow) {
@@ -357,16 +379,19 @@ TEST(Checker, UnknownFamilyErrorStaysOnOneLine) {
 }
 
 // Fuzz finding regress-multiline-result (campaign of session 2): a test's "result" is quoted in
-// its schema error and must not break the line either.
+// its reason, which must stay one line (VEC-004 made it the test's failure, not a file error).
 TEST(Checker, BadResultErrorStaysOnOneLine) {
   const auto r = check_text(
       R"({"family": "aead", "version": 1, "generator": "g", "notes": [],
           "tests": [{"id": 1, "result": "inv\nalid\u0007", "key": "00", "iv": "00",
                      "plaintext": "", "ciphertext": ""}]})");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
-  EXPECT_EQ(r.error().message.find('\a'), std::string::npos) << r.error().message;
-  EXPECT_NE(r.error().message.find("result is"), std::string::npos) << r.error().message;
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->tests.size(), 1u);
+  const std::string& detail = r->tests[0].detail;
+  EXPECT_EQ(r->tests[0].outcome, Outcome::failed);
+  EXPECT_EQ(detail.find('\n'), std::string::npos) << detail;
+  EXPECT_EQ(detail.find('\a'), std::string::npos) << detail;
+  EXPECT_NE(detail.find("result is"), std::string::npos) << detail;
 }
 
 }  // namespace

@@ -33,15 +33,20 @@ void usage(std::ostream& out) {
       << kDefaultSeed
       << ").\n"
          "check     recompute every vector of each FILE with the reference crypto and compare;\n"
-         "          print '<family>: N passed, N failed (L lenient, S strict)' per file and\n"
-         "          'N passed, N failed' at the end. Edge cases (vectors.md flags) decided the\n"
-         "          other way are reported lenient/strict, never failed.\n"
+         "          print '<family>: N passed, N failed (L lenient, S strict, K skipped)' per\n"
+         "          file and 'N passed, N failed, K skipped' at the end. Edge cases (vectors.md\n"
+         "          flags) decided the other way are lenient/strict, never failed; a test with\n"
+         "          nothing checkable is skipped with its reason (VEC-003); a malformed test\n"
+         "          fails alone (VEC-004); notes (e.g. another send_fails_by, VEC-005) change\n"
+         "          no verdict.\n"
          "  --json  print a JSON report instead of text\n"
          "  --quiet print only the summary lines\n"
          "\n"
          "families:";
   for (Family f : all_families()) out << ' ' << family_name(f);
-  out << "\n\nexit status: 0 success, 1 a test failed, 2 usage error or malformed file\n";
+  out << "\n\nexit status: 0 no test failed, 1 a test failed (or generation failed), 2 usage\n"
+         "error, or a FILE that is not a vector file at all (unreadable, not JSON, unknown\n"
+         "family or version, no tests array)\n";
 }
 
 bool is_help(std::string_view a) {
@@ -128,9 +133,17 @@ int generate(std::span<const std::string> args, std::ostream& out, std::ostream&
   return kExitOk;
 }
 
+// test_label is "#<id>", or "tests[<index>]" for a test without an integer id.
+std::string test_label(const TestResult& t) {
+  std::string label = t.has_id ? "#" : "tests[";
+  label += std::to_string(t.has_id ? t.id : static_cast<std::int64_t>(t.index));
+  if (!t.has_id) label += ']';
+  return label;
+}
+
 void write_json_report(std::ostream& out, const std::vector<std::string>& files,
                        const std::vector<Expected<FileReport, SchemaError>>& reports,
-                       std::size_t passed, std::size_t failed) {
+                       std::size_t passed, std::size_t failed, std::size_t skipped) {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   w.SetIndent(' ', 2);
@@ -161,12 +174,20 @@ void write_json_report(std::ostream& out, const std::vector<std::string>& files,
     w.Uint64(r.count(Outcome::lenient));
     w.Key("strict");
     w.Uint64(r.count(Outcome::strict));
+    w.Key("skipped");
+    w.Uint64(r.skipped());
     w.Key("tests");
     w.StartArray();
     for (const TestResult& t : r.tests) {
       w.StartObject();
       w.Key("id");
-      w.Int64(t.id);
+      if (t.has_id) {
+        w.Int64(t.id);
+      } else {
+        w.Null();
+      }
+      w.Key("index");
+      w.Uint64(t.index);
       w.Key("outcome");
       str(outcome_name(t.outcome));
       if (!t.detail.empty()) {
@@ -179,6 +200,12 @@ void write_json_report(std::ostream& out, const std::vector<std::string>& files,
         for (const std::string& f : t.flags) str(f);
         w.EndArray();
       }
+      if (!t.notes.empty()) {
+        w.Key("notes");
+        w.StartArray();
+        for (const std::string& n : t.notes) str(n);
+        w.EndArray();
+      }
       w.EndObject();
     }
     w.EndArray();
@@ -189,6 +216,8 @@ void write_json_report(std::ostream& out, const std::vector<std::string>& files,
   w.Uint64(passed);
   w.Key("failed");
   w.Uint64(failed);
+  w.Key("skipped");
+  w.Uint64(skipped);
   w.EndObject();
   out << std::string_view(buf.GetString(), buf.GetSize()) << "\n";
 }
@@ -220,6 +249,7 @@ int check(std::span<const std::string> args, std::ostream& out, std::ostream& er
   std::vector<Expected<FileReport, SchemaError>> reports;
   std::size_t passed = 0;
   std::size_t failed = 0;
+  std::size_t skipped = 0;
   bool malformed = false;
   for (const std::string& file : files) {
     reports.push_back(check_file(file));
@@ -231,27 +261,33 @@ int check(std::span<const std::string> args, std::ostream& out, std::ostream& er
     }
     passed += r->passed();
     failed += r->failed();
+    skipped += r->skipped();
     if (json) continue;
     if (!quiet) {
       for (const TestResult& t : r->tests) {
-        if (t.outcome == Outcome::passed) continue;
-        out << "  " << r->family << " #" << t.id << " " << outcome_name(t.outcome) << ": "
-            << t.detail;
-        if (!t.flags.empty()) {
-          out << " [";
-          for (std::size_t i = 0; i < t.flags.size(); ++i) out << (i ? ", " : "") << t.flags[i];
-          out << "]";
+        if (t.outcome != Outcome::passed) {
+          out << "  " << r->family << " " << test_label(t) << " " << outcome_name(t.outcome) << ": "
+              << t.detail;
+          if (!t.flags.empty()) {
+            out << " [";
+            for (std::size_t i = 0; i < t.flags.size(); ++i) out << (i ? ", " : "") << t.flags[i];
+            out << "]";
+          }
+          out << "\n";
         }
-        out << "\n";
+        for (const std::string& n : t.notes) {
+          out << "  " << r->family << " " << test_label(t) << " note: " << n << "\n";
+        }
       }
     }
     out << r->family << ": " << r->passed() << " passed, " << r->failed() << " failed ("
-        << r->count(Outcome::lenient) << " lenient, " << r->count(Outcome::strict) << " strict)\n";
+        << r->count(Outcome::lenient) << " lenient, " << r->count(Outcome::strict) << " strict, "
+        << r->skipped() << " skipped)\n";
   }
   if (json) {
-    write_json_report(out, files, reports, passed, failed);
+    write_json_report(out, files, reports, passed, failed, skipped);
   } else {
-    out << passed << " passed, " << failed << " failed\n";
+    out << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
   }
   if (malformed) return kExitUsage;
   return failed == 0 ? kExitOk : kExitFailed;

@@ -63,11 +63,12 @@ TEST(VectorsCli, GenerateIsReproducibleAndChecks) {
   }
   const CliRun c = run(check_args);
   EXPECT_EQ(c.status, 0) << c.out << c.err;
-  EXPECT_NE(c.out.find("x3dh: 90 passed, 0 failed (0 lenient, 0 strict)\n"), std::string::npos)
+  EXPECT_NE(c.out.find("x3dh: 90 passed, 0 failed (0 lenient, 0 strict, 0 skipped)\n"),
+            std::string::npos)
       << c.out;
   // The closing line sums every file.
   const std::string last = c.out.substr(c.out.rfind('\n', c.out.size() - 2) + 1);
-  EXPECT_NE(last.find(" passed, 0 failed\n"), std::string::npos) << last;
+  EXPECT_NE(last.find(" passed, 0 failed, 0 skipped\n"), std::string::npos) << last;
 }
 
 TEST(VectorsCli, GenerateOneFamily) {
@@ -77,7 +78,9 @@ TEST(VectorsCli, GenerateOneFamily) {
   EXPECT_FALSE(std::filesystem::exists(d.path() / "aead.json"));
   const CliRun c = run({"check", (d.path() / "kdf.json").string()});
   EXPECT_EQ(c.status, 0);
-  EXPECT_EQ(c.out, "kdf: 22 passed, 0 failed (0 lenient, 0 strict)\n22 passed, 0 failed\n");
+  EXPECT_EQ(c.out,
+            "kdf: 22 passed, 0 failed (0 lenient, 0 strict, 0 skipped)\n22 passed, 0 failed, 0 "
+            "skipped\n");
 }
 
 TEST(VectorsCli, CorruptedCopyFailsWithStatusOne) {
@@ -94,9 +97,9 @@ TEST(VectorsCli, CorruptedCopyFailsWithStatusOne) {
   const CliRun r = run({"check", path.string()});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("personal_key #1 failed: personal_key differs"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("personal_key: 23 passed, 1 failed (0 lenient, 0 strict)"),
+  EXPECT_NE(r.out.find("personal_key: 23 passed, 1 failed (0 lenient, 0 strict, 0 skipped)"),
             std::string::npos);
-  EXPECT_NE(r.out.find("23 passed, 1 failed\n"), std::string::npos);
+  EXPECT_NE(r.out.find("23 passed, 1 failed, 0 skipped\n"), std::string::npos);
 }
 
 TEST(VectorsCli, MalformedAndMissingFilesExitTwoWithOneLine) {
@@ -121,6 +124,7 @@ TEST(VectorsCli, JsonReport) {
   ASSERT_FALSE(doc.HasParseError()) << r.out;
   EXPECT_EQ(doc["passed"].GetUint64(), 43u);
   EXPECT_EQ(doc["failed"].GetUint64(), 0u);
+  EXPECT_EQ(doc["skipped"].GetUint64(), 0u);
   const auto& file = doc["files"][0];
   EXPECT_EQ(std::string(file["family"].GetString()), "ecdh");
   EXPECT_EQ(file["tests"].Size(), 43u);

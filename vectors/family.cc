@@ -6,10 +6,11 @@
 namespace unm::vectors {
 namespace {
 
-constexpr std::array<Family, 10> kFamilies = {
-    Family::ed25519_keys, Family::ed25519_sign, Family::challenge, Family::ecdh,
-    Family::personal_key, Family::kdf,          Family::x3dh,      Family::group_dm,
-    Family::aead,         Family::own_storage,
+constexpr std::array<Family, 11> kFamilies = {
+    Family::ed25519_keys, Family::ed25519_sign,    Family::challenge,
+    Family::ecdh,         Family::personal_key,    Family::kdf,
+    Family::x3dh,         Family::group_dm,        Family::aead,
+    Family::own_storage,  Family::recovery_phrase,
 };
 
 // The list of vectors.md, "Edge cases that implementations may decide either way".
@@ -48,6 +49,8 @@ std::string_view family_name(Family f) noexcept {
       return "aead";
     case Family::own_storage:
       return "own_storage";
+    case Family::recovery_phrase:
+      return "recovery_phrase";
   }
   return "unknown";
 }

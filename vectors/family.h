@@ -22,6 +22,7 @@ enum class Family {
   group_dm,
   aead,
   own_storage,
+  recovery_phrase,
 };
 
 // all_families lists every family in the order files are generated and documented.

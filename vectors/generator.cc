@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "reference/common/hex.h"
+#include "reference/crypto/bip39_english.h"
 #include "reference/crypto/crypto.h"
+#include "reference/crypto/recovery_phrase.h"
 #include "vectors/edge_points.h"
 
 namespace unm::vectors {
@@ -700,14 +702,21 @@ X3dhKeys make_x3dh_keys(crypto::Random& rng) {
   return k;
 }
 
-void write_x3dh_inputs(FileWriter& w, const X3dhKeys& k) {
-  w.hex("ik_a_priv", k.ik_a);
+// NoPrivate names the private keys a test omits because they cannot exist (VEC-003): the
+// matching public key is a small-order, mixed-order, non-canonical or off-curve point, which no
+// seed has as its public key.
+struct NoPrivate {
+  bool ik_a = false, ek_a = false, ik_b = false, spk_b = false;
+};
+
+void write_x3dh_inputs(FileWriter& w, const X3dhKeys& k, NoPrivate omit = {}) {
+  if (!omit.ik_a) w.hex("ik_a_priv", k.ik_a);
   w.hex("ik_a_pub", k.ik_a_pub);
-  w.hex("ek_a_priv", k.ek_a);
+  if (!omit.ek_a) w.hex("ek_a_priv", k.ek_a);
   w.hex("ek_a_pub", k.ek_a_pub);
-  w.hex("ik_b_priv", k.ik_b);
+  if (!omit.ik_b) w.hex("ik_b_priv", k.ik_b);
   w.hex("ik_b_pub", k.ik_b_pub);
-  w.hex("spk_b_priv", k.spk_b);
+  if (!omit.spk_b) w.hex("spk_b_priv", k.spk_b);
   w.hex("spk_b_pub", k.spk_b_pub);
   w.hex("spk_b_sig", k.sig);
 }
@@ -724,8 +733,13 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
        "spk_b_sig) and the sender's ik_a_pub and ek_a_pub. In invalid tests they may differ from "
        "public(*_priv): that is the corruption under test.",
        "send_fails_by names the bundle field that makes the initiator refuse (CR-X3DH-001, "
-       "CR-KEY-004). Invalid tests without it must be refused by the responder (ek_a_pub or "
-       "ik_a_pub fails CR-KEY-004)."});
+       "CR-KEY-004): the initiator must refuse; how it fails is informational (VEC-005: another "
+       "producer may say signature_check or exception, a checker notes the difference). Invalid "
+       "tests without it must be refused by the responder (ek_a_pub or ik_a_pub fails "
+       "CR-KEY-004, or the message names an SPK the responder does not hold, CR-X3DH-004).",
+       "VEC-003: a test omits a private key that cannot exist because its public key is a "
+       "small-order, mixed-order, non-canonical or off-curve point (ik_b_priv, spk_b_priv, "
+       "ik_a_priv or ek_a_priv); a checker runs the side it has the private keys for."});
   for (int i = 0; i < 22; ++i) {
     const X3dhKeys k = make_x3dh_keys(rng);
     const auto sent =
@@ -754,9 +768,9 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
   }
   // Initiator-side refusals.
   auto send_case = [&](std::string_view comment, const X3dhKeys& k, std::string_view by,
-                       std::vector<std::string_view> flags) {
+                       std::vector<std::string_view> flags, NoPrivate omit = {}) {
     w.begin_test(comment, false, flags);
-    write_x3dh_inputs(w, k);
+    write_x3dh_inputs(w, k, omit);
     w.text("send_fails_by", by);
     w.end_test();
   };
@@ -793,7 +807,8 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
       X3dhKeys k = make_x3dh_keys(rng);
       k.spk_b_pub = bp.enc;
       k.sig = crypto::sign(k.ik_b, k.spk_b_pub);  // genuinely signed: only the point is bad
-      send_case("spk_b_pub is a " + bp.comment + " (correctly signed)", k, "spk_b_pub", bp.flags);
+      send_case("spk_b_pub is a " + bp.comment + " (correctly signed; no spk_b_priv, VEC-003)", k,
+                "spk_b_pub", bp.flags, {.spk_b = true});
     }
   }
   {
@@ -806,8 +821,8 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
       std::vector<std::string_view> flags = {"small_order_ik", "forgery_accepted_by_noble"};
       if (i == 0) flags.push_back("identity");
       send_case("ik_b_pub is the small-order point " + std::to_string(i) +
-                    "·T with a forged SPK signature",
-                k, "ik_b_pub", flags);
+                    "·T with a forged SPK signature (no ik_b_priv, VEC-003)",
+                k, "ik_b_pub", flags, {.ik_b = true});
     }
     X3dhKeys k = make_x3dh_keys(rng);
     const auto mixed = edge::add(k.ik_b_pub, pts[1]);
@@ -817,8 +832,10 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
     const auto r_enc = edge::base_mul(r);
     if (!r_enc) return fail(crypto::Error::internal, "nonce");
     k.sig = sign_with_r(as_bytes(crypto::scalar(k.ik_b)), *mixed, r, *r_enc, k.spk_b_pub);
-    send_case("ik_b_pub is mixed-order (valid + order-8 torsion), SPK signed by its owner", k,
-              "ik_b_pub", {"mixed_order_pubkey", "torsion_ignored"});
+    send_case(
+        "ik_b_pub is mixed-order (valid + order-8 torsion), SPK signed with its scalar "
+        "(no ik_b_priv: no seed has a mixed-order public key, VEC-003)",
+        k, "ik_b_pub", {"mixed_order_pubkey", "torsion_ignored"}, {.ik_b = true});
   }
   // Responder-side refusals: the sender's ek or ik is not a valid point.
   {
@@ -826,15 +843,17 @@ Expected<std::string, GenerateError> gen_x3dh(std::uint64_t seed) {
     for (const BadPoint& bp : bad_points(base.ek_a_pub, "small_order", "torsion_ignored")) {
       X3dhKeys k = make_x3dh_keys(rng);
       k.ek_a_pub = bp.enc;
-      w.begin_test("invalid ek: ek_a_pub is a " + bp.comment, false, bp.flags);
-      write_x3dh_inputs(w, k);
+      w.begin_test("invalid ek: ek_a_pub is a " + bp.comment + " (no ek_a_priv, VEC-003)", false,
+                   bp.flags);
+      write_x3dh_inputs(w, k, {.ek_a = true});
       w.end_test();
     }
     for (const BadPoint& bp : bad_points(base.ik_a_pub, "small_order_ik", "torsion_ignored")) {
       X3dhKeys k = make_x3dh_keys(rng);
       k.ik_a_pub = bp.enc;
-      w.begin_test("sender identity key ik_a_pub is a " + bp.comment, false, bp.flags);
-      write_x3dh_inputs(w, k);
+      w.begin_test("sender identity key ik_a_pub is a " + bp.comment + " (no ik_a_priv, VEC-003)",
+                   false, bp.flags);
+      write_x3dh_inputs(w, k, {.ik_a = true});
       w.end_test();
     }
   }
@@ -848,6 +867,8 @@ struct Member {
   PrivateKey ik, spk, ek;
   PublicKey ik_pub, spk_pub, ek_pub;
   Signature sig;
+  // VEC-003: the private key of a small-order ik_pub / spk_pub cannot exist; it is not written.
+  bool omit_ik_priv = false, omit_spk_priv = false;
 };
 
 struct GroupInputs {
@@ -908,9 +929,9 @@ void write_group_inputs(FileWriter& w, const GroupInputs& g, PerMember per_membe
     const Member& m = g.members[i];
     w.start_object();
     w.number("position", i + 1);
-    w.hex("ik_priv", m.ik);
+    if (!m.omit_ik_priv) w.hex("ik_priv", m.ik);
     w.hex("ik_pub", m.ik_pub);
-    w.hex("spk_priv", m.spk);
+    if (!m.omit_spk_priv) w.hex("spk_priv", m.spk);
     w.hex("spk_pub", m.spk_pub);
     w.hex("spk_sig", m.sig);
     w.hex("ek_priv", m.ek);
@@ -954,11 +975,13 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
        "encode(scalar(left)·scalar(right)·B); shared_key = the root.",
        "key_tree = public(node) for heap indices 2 ... 2M-1; messages[p-1] = {ek, spk} for "
        "position p. private_tree (optional) = node private keys for heap indices 1 ... 2M-1 "
-       "(array index = heap index - 1; element 0 is the root).",
+       "(array index = heap index - 1; element 0 is the root; VEC-001: a checker also accepts "
+       "the layout aligned with key_tree, heap 2 ... 2M-1, 2M-2 entries).",
        "Per member: leaf_key = SK_p (the leaf private key), shared_key = what "
        "receive(ik_priv, spk_priv, creator_ik_pub, ek, key_tree, position) must return.",
        "Invalid tests without `receive` must be refused by the creator (a bad bundle, "
-       "CR-X3DH-001). Invalid tests with `receive` {member, position, key_tree, ek?} must be "
+       "CR-X3DH-001); a member whose ik_pub or spk_pub is a small-order point has no ik_priv / "
+       "spk_priv (VEC-003). Invalid tests with `receive` {member, position, key_tree, ek?} must be "
        "refused by the receiving member: `member` is the real position whose private keys "
        "receive, `position` the position claimed, key_tree and ek (default: messages[member-1]"
        ".ek) what arrived (CR-TREE-006/007, CR-KEY-004).",
@@ -1034,8 +1057,10 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
     GroupInputs g = make_group(rng, 3);
     g.members[0].ik_pub = pts[1];
     g.members[0].sig = forge_for_small_order_key(pts[1], 1, g.members[0].spk_pub).sig;
-    w.begin_test("member 1's ik_pub is a small-order point with a forged SPK signature", false,
-                 {"small_order_ik", "forgery_accepted_by_noble"});
+    g.members[0].omit_ik_priv = true;
+    w.begin_test(
+        "member 1's ik_pub is a small-order point with a forged SPK signature (no ik_priv)", false,
+        {"small_order_ik", "forgery_accepted_by_noble"});
     write_group_inputs(w, g, no_outputs);
     w.end_test();
   }
@@ -1043,7 +1068,8 @@ Expected<std::string, GenerateError> gen_group_dm(std::uint64_t seed) {
     GroupInputs g = make_group(rng, 3);
     g.members[1].spk_pub = pts[4];
     g.members[1].sig = crypto::sign(g.members[1].ik, g.members[1].spk_pub);
-    w.begin_test("member 2's spk_pub is the order-2 point (correctly signed)", false,
+    g.members[1].omit_spk_priv = true;
+    w.begin_test("member 2's spk_pub is the order-2 point (correctly signed; no spk_priv)", false,
                  {"small_order"});
     write_group_inputs(w, g, no_outputs);
     w.end_test();
@@ -1244,13 +1270,52 @@ Expected<std::string, GenerateError> gen_aead(std::uint64_t seed) {
 // ---------------------------------------------------------------------------------------------
 // own_storage
 
+// js_key_order sorts DM ids the way a JavaScript object orders integer-like keys: ascending
+// numeric value. The generator's ids are canonical decimals (no sign, no leading zero), for
+// which that is shorter first, then byte-wise.
+bool js_key_order(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
+std::vector<const std::pair<const std::string, crypto::SharedKey>*> js_ordered(
+    const crypto::OwnStorage& s) {
+  std::vector<const std::pair<const std::string, crypto::SharedKey>*> out;
+  for (const auto& entry : s.shared_keys) out.push_back(&entry);
+  std::sort(out.begin(), out.end(),
+            [](const auto* a, const auto* b) { return js_key_order(a->first, b->first); });
+  return out;
+}
+
+// js_storage_json is what the deployed web client seals (VEC-002): JSON.stringify of
+// {privSPK, sharedKeys} — no whitespace, privSPK first, ids in ascending numeric order. Ids and
+// hex need no JSON escaping.
+std::string js_storage_json(const crypto::OwnStorage& s) {
+  std::string out = "{";
+  if (s.priv_spk) out += "\"privSPK\":\"" + to_hex(s.priv_spk->bytes()) + "\",";
+  out += "\"sharedKeys\":{";
+  bool first = true;
+  for (const auto* entry : js_ordered(s)) {
+    if (!first) out += ',';
+    first = false;
+    out += "\"" + entry->first + "\":\"" + to_hex(entry->second.bytes()) + "\"";
+  }
+  out += "}}";
+  return out;
+}
+
 void write_storage(FileWriter& w, const crypto::OwnStorage& s) {
   w.start_object("storage");
   if (s.priv_spk) w.hex("privSPK", *s.priv_spk);
   w.start_object("sharedKeys");
-  for (const auto& [id, k] : s.shared_keys) w.hex(id, k.bytes());
+  for (const auto* entry : js_ordered(s)) w.hex(entry->first, entry->second.bytes());
   w.end_object();
   w.end_object();
+}
+
+// random_dm_id is a DM id of 1 to 5 digits, so that numeric and byte-wise order differ.
+std::string random_dm_id(crypto::Random& rng) {
+  static constexpr std::array<std::uint32_t, 5> kBounds = {10, 100, 1000, 10000, 100000};
+  return std::to_string(random_below(rng, kBounds[random_below(rng, 5)]));
 }
 
 Expected<std::string, GenerateError> gen_own_storage(std::uint64_t seed) {
@@ -1258,9 +1323,12 @@ Expected<std::string, GenerateError> gen_own_storage(std::uint64_t seed) {
   FileWriter w(
       Family::own_storage, seed,
       {"CR-STORE-001: own_storage = hex(iv || AES-256-GCM(personal_key(private_key), "
-       "plaintext_json) || tag); plaintext_json is the exact UTF-8 text sealed: "
-       "{\"privSPK\":\"<hex>\",\"sharedKeys\":{\"<dm id>\":\"<hex>\",...}} without whitespace, "
-       "members in the order of `storage` (privSPK first, then dm ids in byte-wise order).",
+       "plaintext_json) || tag); plaintext_json is the exact UTF-8 text sealed.",
+       "VEC-002: plaintext_json is what the deployed web client seals, JSON.stringify of the "
+       "object: no whitespace, privSPK before sharedKeys, sharedKeys in ascending numeric order "
+       "of the DM id (\"3\", \"12\", \"1000\"); `storage` lists the members in the same order. "
+       "A checker verifies own_storage = seal(plaintext_json) byte for byte and compares the "
+       "opened object with `storage` as JSON values (member order does not matter there).",
        "Invalid tests give an own_storage that must fail to open under private_key: tampered, "
        "sealed under another key, short, bad hex, or sealing text that is not the JSON object "
        "of CR-STORE-001."});
@@ -1268,28 +1336,40 @@ Expected<std::string, GenerateError> gen_own_storage(std::uint64_t seed) {
     const PrivateKey ik = crypto::generate_private_key(rng);
     crypto::OwnStorage s;
     if (i % 7 != 6) s.priv_spk = crypto::generate_private_key(rng);
-    const std::size_t count = static_cast<std::size_t>(i % 5);
-    for (std::size_t j = 0; j < count; ++j) {
-      // Ids of one digit count: byte-wise order (std::map, own_storage_plaintext) and the numeric
-      // order a JavaScript object gives integer-like keys then agree (see docs/vectors.md).
-      s.shared_keys.emplace(std::to_string(10000 + random_below(rng, 90000)),
-                            crypto::generate_private_key(rng));
+    std::string comment;
+    if (i == 0) {
+      // The ids of the issue: numeric order 3, 12, 1000; byte-wise order 1000, 12, 3.
+      for (const char* id : {"1000", "3", "12"})
+        s.shared_keys.emplace(id, crypto::generate_private_key(rng));
+      comment = "privSPK and ids 3, 12, 1000 (numeric order differs from byte-wise order)";
+    } else if (i == 1) {
+      for (const char* id : {"0", "9", "10", "99", "100", "4294967294", "7", "20"})
+        s.shared_keys.emplace(id, crypto::generate_private_key(rng));
+      comment = "privSPK and 8 ids of 1 to 10 digits";
+    } else {
+      const std::size_t count = static_cast<std::size_t>(i % 5);
+      while (s.shared_keys.size() < count)
+        s.shared_keys.emplace(random_dm_id(rng), crypto::generate_private_key(rng));
+      comment = std::string(s.priv_spk ? "privSPK and " : "no privSPK, ") +
+                std::to_string(s.shared_keys.size()) + " shared key(s)";
     }
     const Bytes iv = random_bytes(rng, 12);
-    const auto plain = crypto::own_storage_plaintext(s);
-    if (!plain) return fail(plain.error(), "own_storage_plaintext");
-    const auto sealed = crypto::own_storage_seal_with_iv(ik, s, iv);
-    if (!sealed) return fail(sealed.error(), "own_storage_seal_with_iv");
+    const std::string plain = js_storage_json(s);
     const auto pk = crypto::personal_key(ik);
     if (!pk) return fail(pk.error(), "personal_key");
-    w.begin_test(std::string(s.priv_spk ? "privSPK and " : "no privSPK, ") +
-                     std::to_string(s.shared_keys.size()) + " shared key(s)",
-                 true);
+    const auto sealed = crypto::aead_encrypt_hex_with_iv(*pk, iv, text_bytes(plain));
+    if (!sealed) return fail(sealed.error(), "aead_encrypt_hex_with_iv");
+    // The reference must read what the web client writes (CR-STORE-001 fixes no order).
+    const auto back = crypto::own_storage_open(ik, *sealed);
+    if (!back || back->shared_keys.size() != s.shared_keys.size()) {
+      return fail(back ? crypto::Error::internal : back.error(), "own_storage_open (JS order)");
+    }
+    w.begin_test(comment, true);
     w.hex("private_key", ik);
     w.hex("personal_key", pk->bytes());
     w.hex("iv", iv);
     write_storage(w, s);
-    w.text("plaintext_json", *plain);
+    w.text("plaintext_json", plain);
     w.text("own_storage", *sealed);
     w.end_test();
   }
@@ -1343,6 +1423,160 @@ Expected<std::string, GenerateError> gen_own_storage(std::uint64_t seed) {
   return w.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// recovery_phrase
+
+std::vector<std::string> words_of(const std::string& phrase) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= phrase.size()) {
+    const std::size_t end = std::min(phrase.find(' ', start), phrase.size());
+    out.push_back(phrase.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& word : words) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+std::size_t word_index(std::string_view word) {
+  const auto it =
+      std::lower_bound(crypto::kBip39English.begin(), crypto::kBip39English.end(), word);
+  return static_cast<std::size_t>(it - crypto::kBip39English.begin());
+}
+
+Expected<std::string, GenerateError> gen_recovery_phrase(std::uint64_t seed) {
+  auto rng = family_rng(Family::recovery_phrase, seed);
+  FileWriter w(
+      Family::recovery_phrase, seed,
+      {"CR-KEY-005: the 32-byte private_key in four 8-byte groups; per group the 64 bits (MSB of "
+       "the first byte first) and 2 parity bits p = (sum of its 32 two-bit fields) mod 4 are "
+       "six 11-bit big-endian indices into the BIP-39 English list; phrase = the 24 words, "
+       "upper case, joined by single spaces.",
+       "Valid tests: phrase must decode to private_key, and private_key must encode to phrase "
+       "upper-cased (a few valid phrases are given in lower or mixed case: decoding accepts any "
+       "letter case).",
+       "Invalid tests give only a phrase that must not decode: not 24 words, a word outside the "
+       "list, or a group whose parity bits do not match."});
+  std::vector<std::pair<std::string, PrivateKey>> keys;
+  {
+    PrivateKey zero;
+    keys.emplace_back("all-zero key", zero);
+    PrivateKey ones;
+    std::fill(ones.mutable_bytes().begin(), ones.mutable_bytes().end(), 0xff);
+    keys.emplace_back("all-0xff key (every parity 0: 96 mod 4)", ones);
+    PrivateKey low, high;
+    for (std::size_t g = 0; g < 4; ++g) {
+      low.mutable_bytes()[8 * g + 7] = 0x01;
+      high.mutable_bytes()[8 * g] = 0x80;
+    }
+    keys.emplace_back("only the last bit of each group (parity 1)", low);
+    keys.emplace_back("only the first bit of each group (parity 2)", high);
+  }
+  for (int i = 0; i < 20; ++i) keys.emplace_back("random key", crypto::generate_private_key(rng));
+  for (const auto& [comment, key] : keys) {
+    const std::string phrase = crypto::encode_recovery_phrase(key);
+    const auto back = crypto::decode_recovery_phrase(phrase);
+    if (!back || !(*back == key))
+      return fail(crypto::Error::internal, "recovery phrase round trip");
+    w.begin_test(comment, true);
+    w.hex("private_key", key);
+    w.text("phrase", phrase);
+    w.end_test();
+  }
+  // Other letter cases (what a user types): all lower case, and a random mix.
+  for (int i = 0; i < 3; ++i) {
+    const PrivateKey key = crypto::generate_private_key(rng);
+    std::string phrase = crypto::encode_recovery_phrase(key);
+    for (char& c : phrase) {
+      const bool lower = i == 0 || random_below(rng, 2) == 1;
+      if (lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    w.begin_test(i == 0 ? "lower-case phrase" : "mixed-case phrase", true);
+    w.hex("private_key", key);
+    w.text("phrase", phrase);
+    w.end_test();
+  }
+
+  const PrivateKey key = crypto::generate_private_key(rng);
+  const std::vector<std::string> words = words_of(crypto::encode_recovery_phrase(key));
+  auto refused = [&](std::string_view comment, const std::string& phrase,
+                     crypto::Error expected) -> Expected<void, GenerateError> {
+    const auto r = crypto::decode_recovery_phrase(phrase);
+    if (r || r.error() != expected) {
+      return fail(crypto::Error::internal, "invalid recovery phrase not refused as expected");
+    }
+    w.begin_test(comment, false);
+    w.text("phrase", phrase);
+    w.end_test();
+    return {};
+  };
+  std::vector<std::pair<std::string, std::string>> count_cases;
+  {
+    auto v = words;
+    v.pop_back();
+    count_cases.emplace_back("23 words (the last one dropped)", joined(v));
+    v = words;
+    v.push_back(words[0]);
+    count_cases.emplace_back("25 words (a list word appended)", joined(v));
+    v.assign(words.begin(), words.begin() + 12);
+    count_cases.emplace_back("12 words (a BIP-39 wallet length)", joined(v));
+    count_cases.emplace_back("empty phrase", "");
+  }
+  for (const auto& [comment, phrase] : count_cases) {
+    if (auto r = refused(comment, phrase, crypto::Error::phrase_word_count); !r)
+      return Unexpected{r.error()};
+  }
+  const std::array<std::pair<std::size_t, std::string_view>, 4> unknown = {{
+      {0, "ABANDONS"},  // a list word with a letter more
+      {7, "ZOOS"},
+      {13, "YOKE"},     // a word of RFC 1751's own list that BIP-39 lacks
+      {23, "AB4NDON"},  // a digit
+  }};
+  for (const auto& [pos, word] : unknown) {
+    if (word_index(word) < crypto::kBip39English.size() &&
+        crypto::kBip39English[word_index(word)] == word) {
+      return fail(crypto::Error::internal, "unknown-word test uses a list word");
+    }
+    auto v = words;
+    v[pos] = std::string(word);
+    if (auto r =
+            refused("unknown word " + std::string(word) + " at word " + std::to_string(pos + 1),
+                    joined(v), crypto::Error::phrase_unknown_word);
+        !r) {
+      return Unexpected{r.error()};
+    }
+  }
+  for (std::size_t group = 0; group < 4; ++group) {
+    // The last word of a group carries the 2 parity bits: flip the low one.
+    auto v = words;
+    const std::size_t pos = 6 * group + 5;
+    v[pos] = std::string(crypto::kBip39English[word_index(words[pos]) ^ 1]);
+    if (auto r = refused("group " + std::to_string(group + 1) + ": parity bit flipped (word " +
+                             std::to_string(pos + 1) + ")",
+                         joined(v), crypto::Error::phrase_parity);
+        !r) {
+      return Unexpected{r.error()};
+    }
+    // A key bit of the group changed instead (the first word's lowest bit): the parity stored
+    // no longer matches the bits.
+    v = words;
+    const std::size_t first = 6 * group;
+    v[first] = std::string(crypto::kBip39English[word_index(words[first]) ^ 1]);
+    if (auto r = refused("group " + std::to_string(group + 1) + ": a key bit flipped (word " +
+                             std::to_string(first + 1) + "), parity bits left as they were",
+                         joined(v), crypto::Error::phrase_parity);
+        !r) {
+      return Unexpected{r.error()};
+    }
+  }
+  return w.finish();
+}
+
 }  // namespace
 
 Expected<std::string, GenerateError> generate_family(Family f, std::uint64_t seed) {
@@ -1367,6 +1601,8 @@ Expected<std::string, GenerateError> generate_family(Family f, std::uint64_t see
       return gen_aead(seed);
     case Family::own_storage:
       return gen_own_storage(seed);
+    case Family::recovery_phrase:
+      return gen_recovery_phrase(seed);
   }
   return fail(crypto::Error::internal, "unknown family");
 }

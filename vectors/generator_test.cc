@@ -77,6 +77,7 @@ TEST_P(Generator, GeneratedFilePassesTheChecker) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->failed(), 0u);
   EXPECT_EQ(report->count(Outcome::strict), 0u);
+  EXPECT_EQ(report->skipped(), 0u);  // every generated test is checkable (VEC-003)
   for (const TestResult& t : report->tests) {
     EXPECT_NE(t.outcome, Outcome::failed) << "#" << t.id << ": " << t.detail;
   }
@@ -111,6 +112,32 @@ TEST(GeneratorGroupDm, CoversTheRequiredSizesWithEveryMember) {
   for (std::uint64_t n : {2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 32, 33}) EXPECT_TRUE(sizes.count(n)) << n;
 }
 
+// recovery_phrase (CR-KEY-005): the boundary keys and other letter cases are among the valid
+// tests, and every valid phrase is 24 words.
+TEST(GeneratorRecoveryPhrase, CoversBoundaryKeysAndLetterCase) {
+  const auto doc = parse(generated(Family::recovery_phrase));
+  ASSERT_TRUE(doc.IsObject());
+  std::set<std::string> keys;
+  bool lower = false, mixed = false;
+  for (const auto& t : doc["tests"].GetArray()) {
+    if (std::string(t["result"].GetString()) != "valid") {
+      EXPECT_FALSE(t.HasMember("private_key"));  // invalid tests give only the phrase
+      continue;
+    }
+    keys.insert(t["private_key"].GetString());
+    const std::string phrase = t["phrase"].GetString();
+    EXPECT_EQ(std::count(phrase.begin(), phrase.end(), ' '), 23) << phrase;
+    const bool has_lower = phrase.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos;
+    const bool has_upper = phrase.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos;
+    lower = lower || (has_lower && !has_upper);
+    mixed = mixed || (has_lower && has_upper);
+  }
+  EXPECT_TRUE(keys.count(std::string(64, '0')));
+  EXPECT_TRUE(keys.count(std::string(64, 'f')));
+  EXPECT_TRUE(lower);
+  EXPECT_TRUE(mixed);
+}
+
 // Each rejection rule of the brief appears among the invalid tests (found by comment text).
 TEST(GeneratorCoverage, EveryRejectionRuleHasInvalidTests) {
   const std::map<Family, std::vector<std::string>> wanted = {
@@ -125,6 +152,9 @@ TEST(GeneratorCoverage, EveryRejectionRuleHasInvalidTests) {
        {"bad tree length", "outside 1 ... M-1", "tampered path node", "invalid ek",
         "creation fails"}},
       {Family::own_storage, {"tampered", "another private key", "not JSON"}},
+      {Family::recovery_phrase,
+       {"23 words", "25 words", "empty phrase", "unknown word", "group 1: parity",
+        "group 2: parity", "group 3: parity", "group 4: parity", "a key bit flipped"}},
   };
   for (const auto& [family, phrases] : wanted) {
     const auto doc = parse(generated(family));
@@ -144,7 +174,7 @@ TEST(GeneratorCoverage, EveryRejectionRuleHasInvalidTests) {
 
 // Any seed gives a file that the checker accepts, and the same seed gives the same file.
 RC_GTEST_PROP(GeneratorProp, AnySeedIsReproducibleAndChecks, (std::uint64_t seed)) {
-  for (Family f : {Family::kdf, Family::personal_key}) {
+  for (Family f : {Family::kdf, Family::personal_key, Family::recovery_phrase}) {
     const std::string a = generated(f, seed);
     RC_ASSERT(!a.empty());
     RC_ASSERT(a == generated(f, seed));

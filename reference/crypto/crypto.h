@@ -10,6 +10,7 @@
 #include "reference/crypto/keys.h"
 #include "reference/crypto/own_storage.h"
 #include "reference/crypto/random.h"
+#include "reference/crypto/recovery_phrase.h"
 #include "reference/crypto/secret.h"
 #include "reference/crypto/sign.h"
 #include "reference/crypto/types.h"
