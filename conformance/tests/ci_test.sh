@@ -81,3 +81,13 @@ status=0
 [ "$status" -eq 1 ] || { cat "$work/stale.out" >&2; fail "unexpected pass: exit $status, expected 1"; }
 grep -q "unexpected-pass" "$work/stale/report.json" || fail "report.json has no unexpected-pass"
 echo "ci_test: stale expectations: exit 1 (unexpected-pass of $case_id)"
+
+# 4. A bare expectations name is a file of the installed expectations folder: deployed.json says
+# frd.unblock fails, which it does not against the reference server.
+status=0
+"$runner_exe" ci --target "$url" --out "$work/deployed" --wait 10 --case frd.unblock \
+  --expectations deployed --quiet >"$work/deployed.out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || { cat "$work/deployed.out" >&2; fail "--expectations deployed: exit $status"; }
+grep -q '"expectations":"deployed"' "$work/deployed/report.json" ||
+  fail "--expectations deployed was not read"
+echo "ci_test: --expectations deployed: exit 1 (unexpected-pass of frd.unblock)"

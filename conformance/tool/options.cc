@@ -2,6 +2,7 @@
 #include "conformance/tool/options.h"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -93,7 +94,9 @@ void add_options(cli::Parser& p, CliOptions& o) {
                 o.profile = std::string(v);
                 return std::nullopt;
               })
-      .option("--expectations", "FILE", "per-implementation expected failures / skips (JSON)",
+      .option("--expectations", "FILE",
+              "per-implementation expected failures / skips (JSON); a bare NAME is\n"
+              "expectations/NAME.json of the data folders (e.g. deployed)",
               o.expectations_file)
       .option("--without", "FEATURE",
               "the target does not offer FEATURE: cases requiring it\nare skipped",
@@ -166,6 +169,20 @@ Expected<std::vector<Case>, std::string> load_cases(const CliOptions& o,
   return out;
 }
 
+Expected<std::string, std::string> expectations_path(const CliOptions& o) {
+  const std::string& f = o.expectations_file;
+  std::error_code ec;
+  if (std::filesystem::exists(f, ec) || f.find('/') != std::string::npos) return f;
+  // A bare name ("deployed") names a file of the expectations folder (data_dir.h).
+  auto dir = data_dir(o, data::DataKind::expectations);
+  if (!dir) return f;  // read_file reports the missing file
+  for (const std::string& name : {f, f + ".json"}) {
+    const auto candidate = std::filesystem::path(*dir) / name;
+    if (std::filesystem::exists(candidate, ec)) return candidate.string();
+  }
+  return f;
+}
+
 Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std::string& target,
                                                  std::uint64_t seed, const std::string& run_id) {
   RunConfig cfg;
@@ -185,7 +202,9 @@ Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std:
   cfg.classify.deployed_profile = o.profile == "deployed";
   cfg.jobs = o.jobs;
   if (!o.expectations_file.empty()) {
-    auto text = read_file(o.expectations_file);
+    auto path = expectations_path(o);
+    if (!path) return Unexpected{path.error()};
+    auto text = read_file(*path);
     if (!text) return Unexpected{text.error()};
     auto ex = parse_expectations(*text);
     if (!ex) return Unexpected{o.expectations_file + ": " + ex.error()};

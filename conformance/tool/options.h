@@ -56,6 +56,10 @@ std::string data_help();
 // data_dir returns the folder of kind `k`: the option's value, or where data_dir.h finds it.
 Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind k);
 
+// expectations_path is --expectations FILE as given when it exists (or has a '/'), else
+// FILE or FILE.json in the expectations folder (`--expectations deployed`).
+Expected<std::string, std::string> expectations_path(const CliOptions& o);
+
 // load_cases loads scenarios and vectors and applies the filter (slow cases only with --slow).
 // `scenarios` keeps the loaded scenarios alive (cases point into it).
 Expected<std::vector<Case>, std::string> load_cases(const CliOptions& o,
