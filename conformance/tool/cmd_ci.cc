@@ -72,7 +72,7 @@ int ci_command(std::span<const std::string> args) {
           "UNM_CI_WAIT");
   add_options(p, o);
   p.epilogue(data_help() + "\n\n" + kExitStatusText);
-  if (auto rc = parse_or_exit(p, args)) return *rc;
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   if (o.targets.size() != 1) {
     std::fprintf(stderr, "unmanageable-conformance ci: exactly one --target URL is required\n");
     return 2;

@@ -16,7 +16,7 @@ int coverage_command(std::span<const std::string> args) {
       "and the MUST clauses no case checks. Slow cases count.");
   add_options(p, o);
   p.epilogue(data_help());
-  if (auto rc = parse_or_exit(p, args)) return *rc;
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   auto scenarios_dir = data_dir(o, data::DataKind::scenarios);
   auto spec_dir = data_dir(o, data::DataKind::spec);
   for (const auto* d : {&scenarios_dir, &spec_dir}) {

@@ -19,7 +19,7 @@ int diff_command(std::span<const std::string> args) {
   add_options(p, o);
   p.epilogue(data_help() +
              "\n\nexit status: 0 no differences, 1 differences, 2 usage or connection error");
-  if (auto rc = parse_or_exit(p, args)) return *rc;
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   if (o.targets.size() != 2) {
     std::fprintf(stderr, "unmanageable-conformance diff: give --target twice\n");
     return 2;

@@ -13,7 +13,7 @@ int list_command(std::span<const std::string> args) {
                 "validates every scenario file (exit 2 on errors).");
   add_options(p, o);
   p.epilogue(data_help());
-  if (auto rc = parse_or_exit(p, args)) return *rc;
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   std::vector<Scenario> scenarios;
   auto cases = load_cases(o, scenarios);
   if (!cases) {

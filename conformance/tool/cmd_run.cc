@@ -76,7 +76,7 @@ int run_command(std::span<const std::string> args) {
                 "Runs the scenarios against one server and reports every case's outcome.");
   add_options(p, o);
   p.epilogue(data_help() + "\n\n" + kExitStatusText);
-  if (auto rc = parse_or_exit(p, args)) return *rc;
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   if (o.targets.size() != 1) {
     std::fprintf(stderr, "unmanageable-conformance run: exactly one --target URL is required\n");
     return 2;

@@ -123,8 +123,44 @@ void add_options(cli::Parser& p, CliOptions& o) {
                    });
 }
 
-std::optional<int> parse_or_exit(const cli::Parser& p, std::span<const std::string> args) {
-  return cli::finish(p, p.parse(args), std::cout, std::cerr);
+namespace {
+
+// data_field is the CliOptions member holding a data folder (nullptr for kinds without one).
+template <class Options>
+auto data_field(Options& o, data::DataKind k) -> decltype(&o.scenarios_dir) {
+  switch (k) {
+    case data::DataKind::scenarios:
+      return &o.scenarios_dir;
+    case data::DataKind::vectors:
+      return &o.vectors_dir;
+    case data::DataKind::spec:
+      return &o.spec_dir;
+    default:
+      return nullptr;
+  }
+}
+
+data::SearchPlaces search_places() {
+  return data::default_places(UNM_BUILD_DIR, UNM_SOURCE_DIR);
+}
+
+}  // namespace
+
+std::optional<int> parse_or_exit(const cli::Parser& p, CliOptions& o,
+                                 std::span<const std::string> args) {
+  if (auto rc = cli::finish(p, p.parse(args), std::cout, std::cerr)) return rc;
+  // Resolved once here, so every command (and the rerun line) sees the folders actually used.
+  for (auto k : {data::DataKind::scenarios, data::DataKind::vectors, data::DataKind::spec}) {
+    std::string& field = *data_field(o, k);
+    auto found = data::find_data_dir(k, field, search_places());
+    if (found) {
+      field = found->string();
+    } else if (!field.empty()) {
+      std::cerr << p.usage_error(found.error()) << "\n";
+      return cli::kExitUsage;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string data_help() {
@@ -135,11 +171,9 @@ std::string data_help() {
 }
 
 Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind k) {
-  const std::string& given = k == data::DataKind::scenarios ? o.scenarios_dir
-                             : k == data::DataKind::vectors ? o.vectors_dir
-                             : k == data::DataKind::spec    ? o.spec_dir
-                                                            : std::string();
-  auto found = data::find_data_dir(k, given, data::default_places(UNM_BUILD_DIR, UNM_SOURCE_DIR));
+  const std::string* resolved = data_field(o, k);
+  if (resolved != nullptr && !resolved->empty()) return *resolved;
+  auto found = data::find_data_dir(k, "", search_places());
   if (!found) return Unexpected{found.error()};
   return found->string();
 }

@@ -19,7 +19,8 @@ namespace unm::conformance::tool {
 // CliOptions holds every flag; each command reads the ones it uses.
 struct CliOptions {
   std::vector<std::string> targets;
-  // Data folders as given (--scenarios … or their variables); empty: found by data_dir.h.
+  // Data folders: after parse_or_exit, where data_dir.h found them (--scenarios … or their
+  // variables first); empty when not found (data_dir() then says where it looked).
   std::string scenarios_dir;
   std::string vectors_dir;
   std::string spec_dir;
@@ -46,14 +47,16 @@ inline constexpr const char* kExitStatusText =
     "exit status: 0 all passed (or expected), 1 a case failed or passed unexpectedly,\n"
     "             2 usage error, unreachable target or harness error";
 
-// parse_or_exit parses `args` with `p`. It returns the
-// exit status when the command must stop (help, version, usage error: printed), or nothing.
-std::optional<int> parse_or_exit(const cli::Parser& p, std::span<const std::string> args);
+// parse_or_exit parses `args` with `p` (declared on `o` by add_options) and resolves the data
+// folders into `o`. It returns the exit status when the command must stop (help, version, usage
+// error, a data folder named on the command line that does not exist: printed), or nothing.
+std::optional<int> parse_or_exit(const cli::Parser& p, CliOptions& o,
+                                 std::span<const std::string> args);
 
 // data_help is the help paragraph on where the data folders are found.
 std::string data_help();
 
-// data_dir returns the folder of kind `k`: the option's value, or where data_dir.h finds it.
+// data_dir returns the folder of kind `k` (resolved by parse_or_exit), or why there is none.
 Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind k);
 
 // expectations_path is --expectations FILE as given when it exists (or has a '/'), else
