@@ -11,6 +11,7 @@ debs=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-14 libclang-rt-14-dev
   sqlite3 nodejs npm libxml2-utils
+  dpkg-dev file   # the Debian package: dpkg-shlibdeps computes Depends, CPack finds ELF files with file
 )
 # Tests also render the conformance HTML report in headless Chromium (--test).
 if [ "${1:-}" = "--test" ]; then

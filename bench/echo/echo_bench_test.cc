@@ -264,7 +264,7 @@ TEST(LoadFlags, HelpWins) {
   const auto h = parse({"--help", "--bogus"});
   ASSERT_TRUE(h);
   EXPECT_TRUE(h->help);
-  EXPECT_NE(std::string(kLoadUsage).find("--inflight"), std::string::npos);
+  EXPECT_NE(load_usage().find("--inflight"), std::string::npos);
 }
 
 TEST(LoadFlags, BadInputGivesAnErrorNamingTheFlag) {

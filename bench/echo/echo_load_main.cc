@@ -1,5 +1,5 @@
 // echo_load_main.cc — bench_echo_load: runs one load phase against one Socket.IO server and
-// prints its JSON (see kLoadUsage, docs/benchmarks.md "Transport echo").
+// prints its JSON (see load_usage(), docs/benchmarks.md "Transport echo").
 #include <iostream>
 #include <string_view>
 #include <vector>
@@ -10,13 +10,8 @@
 int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   const auto flags = unm::bench::parse_load_flags(args);
-  if (!flags) {
-    std::cerr << "bench_echo_load: " << flags.error() << "\n(see --help)\n";
-    return 2;
-  }
-  if (flags->help) {
-    std::cout << unm::bench::kLoadUsage;
-    return 0;
+  if (const int code = unm::bench::finish_load_flags(flags, std::cout, std::cerr); code >= 0) {
+    return code;
   }
   const auto result = unm::bench::run_load(flags->options);
   if (!result) {

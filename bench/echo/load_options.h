@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,18 +42,25 @@ struct LoadOptions {
   std::optional<int> server_pid;          // sampled from /proc for CPU time, RSS and threads
 };
 
-// kLoadUsage is the --help text of bench_echo_load.
-extern const char* const kLoadUsage;
+// load_usage is the --help text of bench_echo_load.
+std::string load_usage();
 
-// FlagsResult — parsed options, or a request for --help.
+// FlagsResult — parsed options, or a request for --help or --version.
 struct FlagsResult {
   LoadOptions options;
   bool help = false;
+  bool version = false;
 };
 
-// parse_load_flags reads `--flag value` / `--flag=value` arguments (see kLoadUsage). Unknown
-// flags, missing or malformed values, and inconsistent combinations (open loop without a rate,
-// no port, zero connections) give an error text.
+// parse_load_flags reads `--flag value` / `--flag=value` arguments (see load_usage) with the
+// project's parser (reference/common/command_line.h). Unknown flags, missing or malformed
+// values, and inconsistent combinations (open loop without a rate, no port, zero connections)
+// give an error text.
 Expected<FlagsResult, std::string> parse_load_flags(std::span<const std::string_view> args);
+
+// finish_load_flags prints the help, the version or the usage error that `flags` asks for and
+// returns the exit status (0 or 2), or -1 when the generator should run.
+int finish_load_flags(const Expected<FlagsResult, std::string>& flags, std::ostream& out,
+                      std::ostream& err);
 
 }  // namespace unm::bench

@@ -165,13 +165,6 @@ int main(int argc, char** argv) {
   keep_heap_memory();
   std::vector<std::string_view> args(argv + 1, argv + argc);
   auto o = parse_options(args);
-  if (!o) {
-    std::cerr << "unmanageable-load: " << o.error() << "\n(see unmanageable-load --help)\n";
-    return kExitUsage;
-  }
-  if (o->help) {
-    std::cout << usage_text();
-    return kExitOk;
-  }
+  if (const int code = finish_command_line(o, std::cout, std::cerr); code >= 0) return code;
   return run(*o);
 }

@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include <iosfwd>
+
+#include "reference/common/command_line.h"
 #include "reference/common/expected.h"
 
 namespace unm::load {
@@ -34,11 +37,22 @@ struct Options {
   bool insecure = false;            // --insecure: no TLS certificate verification
   bool quiet = false;               // --quiet: no human summary or progress on stderr
   bool help = false;                // --help
+  bool version = false;             // --version
 };
 
+// make_parser declares the flags on the project's parser (reference/common/command_line.h),
+// stored into `o`, which must outlive the parser.
+cli::Parser make_parser(Options& o);
+
 // parse_options parses argv[1..] (`args` excludes the program name). Accepts "--flag value" and
-// "--flag=value". Returns a one-line reason on any usage error; `--help` alone needs no target.
+// "--flag=value". Returns a one-line reason on any usage error; `--help` and `--version` need no
+// target.
 Expected<Options, std::string> parse_options(std::span<const std::string_view> args);
+
+// finish_command_line prints the help, the version or the usage error that `o` asks for and
+// returns the exit status (0 or kExitUsage), or -1 when the tool should run.
+int finish_command_line(const Expected<Options, std::string>& o, std::ostream& out,
+                        std::ostream& err);
 
 // usage_text is the --help text (flags, defaults, exit codes).
 std::string usage_text();

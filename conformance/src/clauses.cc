@@ -83,7 +83,10 @@ std::vector<Clause> parse_clauses(std::string_view md) {
       body = m[2];
       in_clause = true;
     } else if (in_clause && line.rfind("  ", 0) == 0) {
-      body += " " + line.substr(2);
+      // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) about `"text" +
+      // std::string`.
+      body += ' ';
+      body += line.substr(2);
     } else {
       flush();
     }

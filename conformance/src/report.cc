@@ -91,6 +91,9 @@ std::string console_summary(const std::vector<CaseResult>& results, const RunMet
   auto t = tally(results);
   o << "\nUnmanageable conformance — target " << meta.target << ", profile " << meta.profile
     << (meta.strict ? ", strict" : "") << ", seed " << meta.seed << ", run " << meta.run_id << "\n";
+  if (!meta.harness_version.empty()) {
+    o << "harness unmanageable-conformance " << meta.harness_version << "\n";
+  }
   o << "+-----------------+-------+\n| outcome         | cases |\n+-----------------+-------+\n";
   for (Outcome oc : kAll) {
     char row[64];
@@ -135,6 +138,8 @@ std::string report_json(const std::vector<CaseResult>& results, const RunMeta& m
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
   w.StartObject();
+  w.Key("harness_version");
+  w.String(meta.harness_version);
   w.Key("target");
   w.String(meta.target);
   w.Key("profile");
@@ -245,6 +250,8 @@ std::string report_junit(const std::vector<CaseResult>& results, const RunMeta& 
   o << "      <property name=\"target\" value=\"" << xml_escape(meta.target) << "\"/>\n";
   o << "      <property name=\"profile\" value=\"" << xml_escape(meta.profile) << "\"/>\n";
   o << "      <property name=\"seed\" value=\"" << meta.seed << "\"/>\n";
+  o << "      <property name=\"harness_version\" value=\"" << xml_escape(meta.harness_version)
+    << "\"/>\n";
   o << "    </properties>\n";
   for (const auto& r : results) {
     std::string cls = r.id.substr(0, r.id.find('.'));
@@ -309,7 +316,9 @@ std::string report_html(const std::vector<CaseResult>& results, const RunMeta& m
     << "</b>" << (meta.strict ? " (strict)" : "") << ", seed " << meta.seed << ", run "
     << h(meta.run_id) << ", started " << h(format_time(meta.started)) << ", "
     << meta.duration.count() << " ms"
-    << (meta.expectations.empty() ? "" : ", expectations: " + h(meta.expectations)) << ".</p>\n";
+    << (meta.expectations.empty() ? "" : ", expectations: " + h(meta.expectations))
+    << ", harness <span id=\"harness-version\">unmanageable-conformance " << h(meta.harness_version)
+    << "</span>.</p>\n";
   o << "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>outcome</th><th>cases</th></tr>\n";
   for (auto [oc, n] : t) {
     o << "<tr class=\"" << outcome_name(oc) << "\"><td>" << outcome_name(oc) << "</td><td>" << n

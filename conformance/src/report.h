@@ -16,8 +16,9 @@ struct RunMeta {
   bool strict = false;
   std::uint64_t seed = 0;
   std::string run_id;
-  std::string expectations;  // implementation named by the expectations file, if any
-  std::string command;       // the command line
+  std::string expectations;     // implementation named by the expectations file, if any
+  std::string command;          // the command line
+  std::string harness_version;  // unmanageable-conformance's version and commit (version.h)
   std::chrono::system_clock::time_point started;
   std::chrono::milliseconds duration{0};
 };

@@ -217,5 +217,20 @@ TEST(Clauses, CoverageCountsMustClausesAndNamesGaps) {
   EXPECT_TRUE(parse_json(coverage_json(cov)).has_value());
 }
 
+// Every report says which harness produced it (issue 17): the version and commit of the tool.
+TEST(Report, EveryReportNamesTheHarnessVersion) {
+  RunMeta m = meta();
+  m.harness_version = "9.8.7 (commit 0123456789ab)";
+  auto d = parse_json(report_json(sample(), m));
+  ASSERT_TRUE(d.has_value()) << d.error();
+  EXPECT_EQ(json_string_or(*d, "harness_version", ""), "9.8.7 (commit 0123456789ab)");
+  EXPECT_NE(report_junit(sample(), m)
+                .find("<property name=\"harness_version\" value=\"9.8.7 (commit 0123456789ab)\"/>"),
+            std::string::npos);
+  EXPECT_NE(report_html(sample(), m).find("unmanageable-conformance 9.8.7 (commit 0123456789ab)"),
+            std::string::npos);
+  EXPECT_NE(console_summary(sample(), m).find("9.8.7 (commit 0123456789ab)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace unm::conformance

@@ -11,41 +11,36 @@
 namespace unm::conformance::tool {
 
 int diff_command(std::span<const std::string> args) {
-  auto opts = parse_options(args);
-  if (!opts) {
-    std::fprintf(stderr, "unmanageable-conformance diff: %s (try --help)\n", opts.error().c_str());
-    return 2;
-  }
-  if (opts->help) {
-    std::printf(
-        "usage: unmanageable-conformance diff --target A --target B [options]\n\n"
-        "Runs the selected cases against both servers (same seed) and lists the cases\n"
-        "whose observable behaviour differs: outcome, ack success flags, notifications.\n"
-        "Exit status: 0 no differences, 1 differences, 2 usage or connection error.\n\n%s",
-        options_help().c_str());
-    return 0;
-  }
-  if (opts->targets.size() != 2) {
+  CliOptions o;
+  cli::Parser p("unmanageable-conformance diff",
+                "unmanageable-conformance diff --target A --target B [options]",
+                "Runs the selected cases against both servers (same seed) and lists the cases\n"
+                "whose observable behaviour differs: outcome, ack success flags, notifications.");
+  add_options(p, o);
+  p.epilogue(data_help() +
+             "\n\nexit status: 0 no differences, 1 differences, 2 usage or connection error");
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
+  if (o.targets.size() != 2) {
     std::fprintf(stderr, "unmanageable-conformance diff: give --target twice\n");
     return 2;
   }
   std::vector<Scenario> scenarios;
-  auto cases = load_cases(*opts, scenarios);
+  auto cases = load_cases(o, scenarios);
   if (!cases) {
     std::fprintf(stderr, "unmanageable-conformance diff: %s\n", cases.error().c_str());
     return 2;
   }
   (void)crypto::init();
-  std::uint64_t seed = opts->seed.value_or(0);
-  if (!opts->seed) {
+  std::uint64_t seed = o.seed.value_or(0);
+  if (!o.seed) {
     std::uint8_t b[8];
     crypto::system_random().fill(b);
     for (std::uint8_t x : b) seed = (seed << 8) | x;
     seed >>= 1;
   }
   std::vector<std::vector<CaseResult>> results;
-  for (const std::string& target : opts->targets) {
-    auto cfg = make_run_config(*opts, target, seed, make_run_id());
+  for (const std::string& target : o.targets) {
+    auto cfg = make_run_config(o, target, seed, make_run_id());
     if (!cfg) {
       std::fprintf(stderr, "unmanageable-conformance diff: %s\n", cfg.error().c_str());
       return 2;
@@ -67,7 +62,7 @@ int diff_command(std::span<const std::string> args) {
     }
   }
   auto d = compute_diff(results[0], results[1]);
-  std::printf("%s", diff_text(d, opts->targets[0], opts->targets[1], cases->size()).c_str());
+  std::printf("%s", diff_text(d, o.targets[0], o.targets[1], cases->size()).c_str());
   return d.empty() ? 0 : 1;
 }
 

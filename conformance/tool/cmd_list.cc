@@ -7,22 +7,15 @@
 namespace unm::conformance::tool {
 
 int list_command(std::span<const std::string> args) {
-  auto opts = parse_options(args);
-  if (!opts) {
-    std::fprintf(stderr, "unmanageable-conformance list: %s (try --help)\n", opts.error().c_str());
-    return 2;
-  }
-  if (opts->help) {
-    std::printf(
-        "usage: unmanageable-conformance list [--case GLOB] [--tag T] [--clause GLOB] "
-        "[--slow] [--scenarios DIR] [--vectors DIR]\n\n"
-        "Lists the selected cases: id, basis, clauses, tags and title. Loading also "
-        "validates every scenario file (exit 2 on errors).\n\n%s",
-        options_help().c_str());
-    return 0;
-  }
+  CliOptions o;
+  cli::Parser p("unmanageable-conformance list", "unmanageable-conformance list [options]",
+                "Lists the selected cases: id, basis, clauses, tags and title. Loading also\n"
+                "validates every scenario file (exit 2 on errors).");
+  add_options(p, o);
+  p.epilogue(data_help());
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
   std::vector<Scenario> scenarios;
-  auto cases = load_cases(*opts, scenarios);
+  auto cases = load_cases(o, scenarios);
   if (!cases) {
     std::fprintf(stderr, "unmanageable-conformance list: %s\n", cases.error().c_str());
     return 2;

@@ -6,6 +6,7 @@
 #include "conformance/src/report.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/options.h"
+#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 
@@ -22,13 +23,13 @@ std::uint64_t random_seed() {
   return s >> 1;  // keep it positive in any language that reads it back
 }
 
-std::string command_line(std::span<const std::string> args) {
-  std::string s = "unmanageable-conformance run";
+}  // namespace
+
+std::string command_line(std::string_view command, std::span<const std::string> args) {
+  std::string s = "unmanageable-conformance " + std::string(command);
   for (const auto& a : args) s += " " + a;
   return s;
 }
-
-}  // namespace
 
 // write_reports writes the optional report files; shared with diff (per target).
 int write_reports(const CliOptions& o, const std::vector<CaseResult>& results, const RunMeta& meta,
@@ -46,7 +47,12 @@ int write_reports(const CliOptions& o, const std::vector<CaseResult>& results, c
     }
   }
   if (!o.coverage_out.empty()) {
-    auto cat = load_clause_catalogue(o.spec_dir);
+    auto spec_dir = data_dir(o, data::DataKind::spec);
+    if (!spec_dir) {
+      std::fprintf(stderr, "unmanageable-conformance: %s\n", spec_dir.error().c_str());
+      return 2;
+    }
+    auto cat = load_clause_catalogue(*spec_dir);
     if (!cat) {
       std::fprintf(stderr, "unmanageable-conformance: %s\n", cat.error().c_str());
       return 2;
@@ -64,39 +70,37 @@ int write_reports(const CliOptions& o, const std::vector<CaseResult>& results, c
 }
 
 int run_command(std::span<const std::string> args) {
-  auto opts = parse_options(args);
-  if (!opts) {
-    std::fprintf(stderr, "unmanageable-conformance run: %s (try --help)\n", opts.error().c_str());
-    return 2;
-  }
-  if (opts->help) {
-    std::printf(
-        "usage: unmanageable-conformance run --target URL [options]\n\n"
-        "Runs the scenarios against one server and reports every case's outcome.\n"
-        "Exit status: 0 all passed (or expected), 1 failures, 2 usage or connection "
-        "error.\n\n%s",
-        options_help().c_str());
-    return 0;
-  }
-  if (opts->targets.size() != 1) {
+  CliOptions o;
+  cli::Parser p("unmanageable-conformance run",
+                "unmanageable-conformance run --target URL [options]",
+                "Runs the scenarios against one server and reports every case's outcome.");
+  add_options(p, o);
+  p.epilogue(data_help() + "\n\n" + kExitStatusText);
+  if (auto rc = parse_or_exit(p, o, args)) return *rc;
+  if (o.targets.size() != 1) {
     std::fprintf(stderr, "unmanageable-conformance run: exactly one --target URL is required\n");
     return 2;
   }
+  return run_suite(o, "run", command_line("run", args));
+}
+
+int run_suite(const CliOptions& o, std::string_view command, const std::string& command_text) {
+  const std::string who = "unmanageable-conformance " + std::string(command);
   std::vector<Scenario> scenarios;
-  auto cases = load_cases(*opts, scenarios);
+  auto cases = load_cases(o, scenarios);
   if (!cases) {
-    std::fprintf(stderr, "unmanageable-conformance run: %s\n", cases.error().c_str());
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), cases.error().c_str());
     return 2;
   }
-  std::uint64_t seed = opts->seed.value_or(random_seed());
+  std::uint64_t seed = o.seed.value_or(random_seed());
   std::string run_id = make_run_id();
-  auto cfg = make_run_config(*opts, opts->targets[0], seed, run_id);
+  auto cfg = make_run_config(o, o.targets[0], seed, run_id);
   if (!cfg) {
-    std::fprintf(stderr, "unmanageable-conformance run: %s\n", cfg.error().c_str());
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), cfg.error().c_str());
     return 2;
   }
   if (!cfg->engine.connector) {
-    std::fprintf(stderr, "unmanageable-conformance run: this build has no network transport\n");
+    std::fprintf(stderr, "%s: this build has no network transport\n", who.c_str());
     return 2;
   }
   // Preflight: one connection, so an unreachable target is a usage/connection error (exit 2),
@@ -107,29 +111,30 @@ int run_command(std::span<const std::string> args) {
     co.ca_file = cfg->engine.ca_file;
     co.connect_timeout =
         std::chrono::milliseconds(static_cast<long long>(10'000 * cfg->engine.timeout_factor));
-    auto ch = cfg->engine.connector(opts->targets[0], co);
+    auto ch = cfg->engine.connector(o.targets[0], co);
     if (!ch) {
-      std::fprintf(stderr, "unmanageable-conformance run: cannot connect to %s: %s\n",
-                   opts->targets[0].c_str(), ch.error().detail.c_str());
+      std::fprintf(stderr, "%s: cannot connect to %s: %s\n", who.c_str(), o.targets[0].c_str(),
+                   ch.error().detail.c_str());
       return 2;
     }
     (*ch)->close();
   }
   std::printf("unmanageable-conformance: %zu cases against %s (seed %llu, run %s, jobs %d)\n",
-              cases->size(), opts->targets[0].c_str(), static_cast<unsigned long long>(seed),
-              run_id.c_str(), opts->jobs);
+              cases->size(), o.targets[0].c_str(), static_cast<unsigned long long>(seed),
+              run_id.c_str(), o.jobs);
   std::fflush(stdout);
   RunMeta meta;
-  meta.target = opts->targets[0];
-  meta.profile = opts->profile;
-  meta.strict = opts->strict;
+  meta.target = o.targets[0];
+  meta.profile = o.profile;
+  meta.strict = o.strict;
   meta.seed = seed;
   meta.run_id = run_id;
-  meta.command = command_line(args);
+  meta.command = command_text;
+  meta.harness_version = version_string();
   meta.expectations = cfg->expectations ? cfg->expectations->implementation() : "";
   meta.started = std::chrono::system_clock::now();
   auto t0 = std::chrono::steady_clock::now();
-  bool quiet = opts->quiet;
+  bool quiet = o.quiet;
   auto results =
       run_cases(*cases, *cfg, [quiet](const CaseResult& r, std::size_t done, std::size_t total) {
         if (quiet && r.outcome == Outcome::pass) return;
@@ -139,7 +144,7 @@ int run_command(std::span<const std::string> args) {
   meta.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   std::printf("%s", console_summary(results, meta).c_str());
-  if (int rc = write_reports(*opts, results, meta, scenarios); rc != 0) return rc;
+  if (int rc = write_reports(o, results, meta, scenarios); rc != 0) return rc;
   return exit_status(results);
 }
 

@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace unm::conformance::tool {
 
@@ -17,7 +18,20 @@ int list_command(std::span<const std::string> args);
 int diff_command(std::span<const std::string> args);
 // coverage_command implements `coverage`: the clause-coverage report without a server.
 int coverage_command(std::span<const std::string> args);
+// ci_command implements `ci`: wait for the target, run the suite, write every report into one
+// folder (exit 0/1/2 as run; 2 also when the target never answered).
+int ci_command(std::span<const std::string> args);
 // vectors_forward implements `vectors`: forwarded to the vectors library when it is built.
 int vectors_forward(std::span<const std::string> args);
+
+struct CliOptions;
+
+// run_suite runs the selected cases against o.targets[0] and writes the reports `o` names;
+// shared by run and ci. `command` names the subcommand in messages, `command_text` is the
+// command line recorded in the reports. Returns the exit status.
+int run_suite(const CliOptions& o, std::string_view command, const std::string& command_text);
+
+// command_line renders "unmanageable-conformance <command> <args…>" for the reports.
+std::string command_line(std::string_view command, std::span<const std::string> args);
 
 }  // namespace unm::conformance::tool

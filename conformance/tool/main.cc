@@ -7,6 +7,8 @@
 
 #include "conformance/tool/commands.h"
 #include "conformance/tool/fuzz_command.h"
+#include "conformance/tool/options.h"
+#include "reference/common/version.h"
 
 namespace {
 
@@ -21,6 +23,8 @@ struct Entry {
 // kCommands lists the subcommands. A live-server `fuzz` command slots in here as one more row.
 constexpr Entry kCommands[] = {
     {"run", unm::conformance::tool::run_command, "run scenarios against a server (--target URL)"},
+    {"ci", unm::conformance::tool::ci_command,
+     "for CI jobs: wait for the target, run, write every report into one folder"},
     {"list", unm::conformance::tool::list_command, "list cases with their clauses, tags and basis"},
     {"diff", unm::conformance::tool::diff_command,
      "run scenarios against two servers and report behaviour differences"},
@@ -35,15 +39,14 @@ constexpr Entry kCommands[] = {
 void print_usage(std::FILE* out) {
   std::fprintf(out,
                "usage: unmanageable-conformance <command> [options]\n"
-               "       unmanageable-conformance <command> --help\n\n"
+               "       unmanageable-conformance <command> --help\n"
+               "       unmanageable-conformance --version\n\n"
                "Conformance runner for the Unmanageable chat protocol.\n\ncommands:\n");
   for (const Entry& e : kCommands) {
     std::fprintf(out, "  %-9.*s %.*s\n", static_cast<int>(e.name.size()), e.name.data(),
                  static_cast<int>(e.summary.size()), e.summary.data());
   }
-  std::fprintf(out,
-               "\nexit status: 0 all passed (or expected), 1 failures, 2 usage or "
-               "connection error\n");
+  std::fprintf(out, "\n%s\n", unm::conformance::tool::kExitStatusText);
 }
 
 }  // namespace
@@ -59,10 +62,17 @@ int main(int argc, char** argv) {
     print_usage(stdout);
     return 0;
   }
+  if (name == "--version") {
+    std::printf("%s\n", unm::version_line("unmanageable-conformance").c_str());
+    return 0;
+  }
   for (const Entry& e : kCommands) {
     if (e.name == name) return e.fn(std::span<const std::string>(args).subspan(1));
   }
-  std::fprintf(stderr, "unmanageable-conformance: unknown command '%s'\n\n", name.c_str());
-  print_usage(stderr);
+  // The same one-line usage error as every option error (reference/common/command_line.h).
+  std::fprintf(stderr,
+               "unmanageable-conformance: unknown command '%s' (see unmanageable-conformance "
+               "--help)\n",
+               name.c_str());
   return 2;
 }

@@ -1,7 +1,10 @@
 // options.cc — see options.h.
 #include "conformance/tool/options.h"
 
+#include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "conformance/src/expectations.h"
 #include "conformance/src/scenario.h"
@@ -12,125 +15,183 @@
 #include "reference/transport/event_channel.h"
 #endif
 
+// The trees this program was built in and from: used only while it runs from the build tree
+// (data_dir.h); an installed copy finds its data beside itself.
 #ifndef UNM_SOURCE_DIR
-#define UNM_SOURCE_DIR "."
+#define UNM_SOURCE_DIR ""
+#endif
+#ifndef UNM_BUILD_DIR
+#define UNM_BUILD_DIR ""
 #endif
 
 namespace unm::conformance::tool {
 
-std::string options_help() {
-  return R"(options:
-  --target URL          server to test (http, https, ws, wss); diff takes it twice
-  --case GLOB           only cases whose id matches (repeatable; * and ?)
-  --tag TAG             only cases with this tag (repeatable)
-  --exclude-tag TAG     drop cases with this tag (repeatable)
-  --clause GLOB         only cases that check a matching clause, e.g. EV-MSG-* (repeatable)
-  --slow                include cases tagged slow (long timers; excluded by default)
-  --jobs N              run N cases in parallel (default 1)
-  --timeout-factor F    multiply every step timeout and window by F (default 1.0)
-  --seed N              seed for the client-side keys (printed; default random)
-  --strict              report failed `decided` cases as failures, not non-strict
-  --profile NAME        document (default) or deployed (accepts events.md §12 deviations)
-  --expectations FILE   per-implementation expected failures / skips (JSON)
-  --without FEATURE     the target does not offer FEATURE: cases requiring it are skipped
-  --insecure            do not verify TLS certificates (test servers only)
-  --ca-file PEM         extra trusted CA certificate
-  --json FILE           write the JSON report
-  --junit FILE          write the JUnit XML report
-  --html FILE           write the single-file HTML report (transcripts of failing cases)
-  --coverage FILE       write the clause-coverage report (text; .json for JSON)
-  --scenarios DIR       scenario folder (default: the source tree's conformance/scenarios)
-  --vectors DIR         vector folder (default: the source tree's vectors/data)
-  --spec DIR            clause catalogue folder (default: conformance/spec)
-  --quiet               no per-case progress lines
-  --help                this text
-)";
+namespace {
+
+using cli::Setter;
+
+// append stores each value of a repeatable option.
+Setter append(std::vector<std::string>& to) {
+  return [&to](std::string_view v) -> std::optional<std::string> {
+    if (v.empty()) return "empty value";
+    to.emplace_back(v);
+    return std::nullopt;
+  };
 }
 
-Expected<CliOptions, std::string> parse_options(std::span<const std::string> args) {
-  CliOptions o;
-  o.scenarios_dir = std::string(UNM_SOURCE_DIR) + "/conformance/scenarios";
-  o.vectors_dir = std::string(UNM_SOURCE_DIR) + "/vectors/data";
-  o.spec_dir = std::string(UNM_SOURCE_DIR) + "/conformance/spec";
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& out) -> bool {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--help" || a == "-h") {
-      o.help = true;
-    } else if (a == "--slow") {
-      o.include_slow = true;
-    } else if (a == "--strict") {
-      o.strict = true;
-    } else if (a == "--insecure") {
-      o.insecure = true;
-    } else if (a == "--quiet") {
-      o.quiet = true;
-    } else if (a == "--target" || a == "--case" || a == "--tag" || a == "--exclude-tag" ||
-               a == "--clause" || a == "--jobs" || a == "--timeout-factor" || a == "--seed" ||
-               a == "--profile" || a == "--expectations" || a == "--without" || a == "--ca-file" ||
-               a == "--json" || a == "--junit" || a == "--html" || a == "--coverage" ||
-               a == "--scenarios" || a == "--vectors" || a == "--spec") {
-      if (!value(v)) return Unexpected{a + " needs a value"};
-      if (a == "--target") o.targets.push_back(v);
-      if (a == "--case") o.filter.id_globs.push_back(v);
-      if (a == "--tag") o.filter.tags.push_back(v);
-      if (a == "--exclude-tag") o.filter.exclude_tags.push_back(v);
-      if (a == "--clause") o.filter.clause_globs.push_back(v);
-      if (a == "--profile") o.profile = v;
-      if (a == "--expectations") o.expectations_file = v;
-      if (a == "--without") o.without.push_back(v);
-      if (a == "--ca-file") o.ca_file = v;
-      if (a == "--json") o.json_out = v;
-      if (a == "--junit") o.junit_out = v;
-      if (a == "--html") o.html_out = v;
-      if (a == "--coverage") o.coverage_out = v;
-      if (a == "--scenarios") o.scenarios_dir = v;
-      if (a == "--vectors") o.vectors_dir = v;
-      if (a == "--spec") o.spec_dir = v;
-      try {
-        std::size_t used = 0;
-        if (a == "--jobs") {
-          o.jobs = std::stoi(v, &used);
-          if (used != v.size() || o.jobs < 1 || o.jobs > 64) throw std::invalid_argument(v);
-        }
-        if (a == "--timeout-factor") {
-          o.timeout_factor = std::stod(v, &used);
-          if (used != v.size() || !(o.timeout_factor >= 0.1 && o.timeout_factor <= 100)) {
-            throw std::invalid_argument(v);
-          }
-        }
-        if (a == "--seed") {
-          o.seed = std::stoull(v, &used);
-          if (used != v.size()) throw std::invalid_argument(v);
-        }
-      } catch (const std::exception&) {
-        return Unexpected{a + ": bad value '" + v + "'"};
-      }
-    } else {
-      return Unexpected{"unknown option '" + a + "'"};
+}  // namespace
+
+void add_options(cli::Parser& p, CliOptions& o) {
+  p.option("--target", "URL", "server to test (http, https, ws, wss); diff takes it twice",
+           append(o.targets))
+      .option("--case", "GLOB", "only cases whose id matches (repeatable; * and ?)",
+              append(o.filter.id_globs))
+      .option("--tag", "TAG", "only cases with this tag (repeatable)", append(o.filter.tags))
+      .option("--exclude-tag", "TAG", "drop cases with this tag (repeatable)",
+              append(o.filter.exclude_tags))
+      .option("--clause", "GLOB", "only cases that check a matching clause, e.g. EV-MSG-*",
+              append(o.filter.clause_globs))
+      .flag("--slow", "include cases tagged slow (long timers; excluded by default)",
+            o.include_slow)
+      .option(
+          "--jobs", "N", "run N cases in parallel (1 … 64, default 1)",
+          [&o](std::string_view v) -> std::optional<std::string> {
+            int n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < 1 || n > 64) {
+              return cli::cat("bad value '", v, "' (1 … 64)");
+            }
+            o.jobs = n;
+            return std::nullopt;
+          })
+      .option("--timeout-factor", "F",
+              "multiply every step timeout and window by F (0.1 … 100, default 1.0)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                double f = 0;
+                const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), f);
+                if (v.empty() || ec != std::errc() || end != v.data() + v.size() ||
+                    !(f >= 0.1 && f <= 100)) {
+                  return cli::cat("bad value '", v, "' (0.1 … 100)");
+                }
+                o.timeout_factor = f;
+                return std::nullopt;
+              })
+      .option("--seed", "N", "seed for the client-side keys (printed; default random)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                std::uint64_t n = 0;
+                const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                if (v.empty() || ec != std::errc() || end != v.data() + v.size()) {
+                  return cli::cat("bad value '", v, "'");
+                }
+                o.seed = n;
+                return std::nullopt;
+              })
+      .flag("--strict", "report failed `decided` cases as failures, not non-strict", o.strict)
+      .option("--profile", "NAME",
+              "document (default) or deployed (accepts events.md §12 deviations)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                if (v != "document" && v != "deployed") return "must be document or deployed";
+                o.profile = std::string(v);
+                return std::nullopt;
+              })
+      .option("--expectations", "FILE",
+              "per-implementation expected failures / skips (JSON); a bare NAME is\n"
+              "expectations/NAME.json of the data folders (e.g. deployed)",
+              o.expectations_file)
+      .option("--without", "FEATURE",
+              "the target does not offer FEATURE: cases requiring it\nare skipped",
+              append(o.without))
+      .flag("--insecure", "do not verify TLS certificates (test servers only)", o.insecure)
+      .option("--ca-file", "PEM", "extra trusted CA certificate", o.ca_file)
+      .option("--json", "FILE", "write the JSON report", o.json_out)
+      .option("--junit", "FILE", "write the JUnit XML report", o.junit_out)
+      .option("--html", "FILE", "write the single-file HTML report (transcripts of failing cases)",
+              o.html_out)
+      .option("--coverage", "FILE", "write the clause-coverage report (text; .json for JSON)",
+              o.coverage_out)
+      .option("--scenarios", "DIR", "scenario folder (default: found as described below)",
+              o.scenarios_dir, std::string(data::env_name(data::DataKind::scenarios)))
+      .option("--vectors", "DIR", "vector folder (default: found as described below)",
+              o.vectors_dir, std::string(data::env_name(data::DataKind::vectors)))
+      .option("--spec", "DIR", "clause catalogue folder (default: found as described below)",
+              o.spec_dir, std::string(data::env_name(data::DataKind::spec)))
+      .flag("--quiet", "no per-case progress lines", o.quiet)
+      .environment(std::string(data::kDataDirEnv),
+                   "a folder laid out as share/unmanageable (scenarios/, vectors/, spec/)",
+                   [](std::string_view) -> std::optional<std::string> {
+                     return std::nullopt;  // read by data_dir() when a folder is looked for
+                   });
+}
+
+namespace {
+
+// data_field is the CliOptions member holding a data folder (nullptr for kinds without one).
+template <class Options>
+auto data_field(Options& o, data::DataKind k) -> decltype(&o.scenarios_dir) {
+  switch (k) {
+    case data::DataKind::scenarios:
+      return &o.scenarios_dir;
+    case data::DataKind::vectors:
+      return &o.vectors_dir;
+    case data::DataKind::spec:
+      return &o.spec_dir;
+    default:
+      return nullptr;
+  }
+}
+
+data::SearchPlaces search_places() {
+  return data::default_places(UNM_BUILD_DIR, UNM_SOURCE_DIR);
+}
+
+}  // namespace
+
+std::optional<int> parse_or_exit(const cli::Parser& p, CliOptions& o,
+                                 std::span<const std::string> args) {
+  if (auto rc = cli::finish(p, p.parse(args), std::cout, std::cerr)) return rc;
+  // Resolved once here, so every command (and the rerun line) sees the folders actually used.
+  for (auto k : {data::DataKind::scenarios, data::DataKind::vectors, data::DataKind::spec}) {
+    std::string& field = *data_field(o, k);
+    auto found = data::find_data_dir(k, field, search_places());
+    if (found) {
+      field = found->string();
+    } else if (!field.empty()) {
+      std::cerr << p.usage_error(found.error()) << "\n";
+      return cli::kExitUsage;
     }
   }
-  if (o.profile != "document" && o.profile != "deployed") {
-    return Unexpected{"--profile must be document or deployed"};
-  }
-  return o;
+  return std::nullopt;
+}
+
+std::string data_help() {
+  return "data folders: --scenarios/--vectors/--spec, else their variable, else "
+         "UNM_DATA_DIR/<folder>,\n"
+         "else <bin>/../share/unmanageable/<folder> (an installed copy), else the build tree\n"
+         "(docs/conformance.md, \"Data folders\").";
+}
+
+Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind k) {
+  const std::string* resolved = data_field(o, k);
+  if (resolved != nullptr && !resolved->empty()) return *resolved;
+  auto found = data::find_data_dir(k, "", search_places());
+  if (!found) return Unexpected{found.error()};
+  return found->string();
 }
 
 Expected<std::vector<Case>, std::string> load_cases(const CliOptions& o,
                                                     std::vector<Scenario>& scenarios) {
-  auto loaded = load_scenario_dir(o.scenarios_dir);
+  auto scenarios_dir = data_dir(o, data::DataKind::scenarios);
+  if (!scenarios_dir) return Unexpected{scenarios_dir.error()};
+  auto vectors_dir = data_dir(o, data::DataKind::vectors);
+  if (!vectors_dir) return Unexpected{vectors_dir.error()};
+  auto loaded = load_scenario_dir(*scenarios_dir);
   if (!loaded) {
     std::string msg = "scenario errors:";
     for (const auto& e : loaded.error()) msg += "\n  " + e.file + ": " + e.message;
     return Unexpected{msg};
   }
   scenarios = std::move(*loaded);
-  auto cases = expand_cases(scenarios, o.vectors_dir);
+  auto cases = expand_cases(scenarios, *vectors_dir);
   if (!cases) return Unexpected{cases.error()};
   Filter f = o.filter;
   if (!o.include_slow) f.exclude_tags.push_back("slow");
@@ -140,6 +201,20 @@ Expected<std::vector<Case>, std::string> load_cases(const CliOptions& o,
   }
   for (std::size_t i = 0; i < out.size(); ++i) out[i].ordinal = i;
   return out;
+}
+
+Expected<std::string, std::string> expectations_path(const CliOptions& o) {
+  const std::string& f = o.expectations_file;
+  std::error_code ec;
+  if (std::filesystem::exists(f, ec) || f.find('/') != std::string::npos) return f;
+  // A bare name ("deployed") names a file of the expectations folder (data_dir.h).
+  auto dir = data_dir(o, data::DataKind::expectations);
+  if (!dir) return f;  // read_file reports the missing file
+  for (const std::string& name : {f, f + ".json"}) {
+    const auto candidate = std::filesystem::path(*dir) / name;
+    if (std::filesystem::exists(candidate, ec)) return candidate.string();
+  }
+  return f;
 }
 
 Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std::string& target,
@@ -161,7 +236,9 @@ Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std:
   cfg.classify.deployed_profile = o.profile == "deployed";
   cfg.jobs = o.jobs;
   if (!o.expectations_file.empty()) {
-    auto text = read_file(o.expectations_file);
+    auto path = expectations_path(o);
+    if (!path) return Unexpected{path.error()};
+    auto text = read_file(*path);
     if (!text) return Unexpected{text.error()};
     auto ex = parse_expectations(*text);
     if (!ex) return Unexpected{o.expectations_file + ": " + ex.error()};

@@ -1,4 +1,5 @@
-// options.h — command-line options shared by run, list, diff and coverage.
+// options.h — command-line options shared by run, list, diff, coverage and ci, declared on the
+// project's one parser (reference/common/command_line.h), and the data folders they name.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 
 #include "conformance/src/engine.h"
 #include "conformance/src/runner.h"
+#include "reference/common/command_line.h"
+#include "reference/common/data_dir.h"
 #include "reference/common/expected.h"
 
 namespace unm::conformance::tool {
@@ -16,6 +19,8 @@ namespace unm::conformance::tool {
 // CliOptions holds every flag; each command reads the ones it uses.
 struct CliOptions {
   std::vector<std::string> targets;
+  // Data folders: after parse_or_exit, where data_dir.h found them (--scenarios … or their
+  // variables first); empty when not found (data_dir() then says where it looked).
   std::string scenarios_dir;
   std::string vectors_dir;
   std::string spec_dir;
@@ -32,14 +37,31 @@ struct CliOptions {
   std::string json_out, junit_out, html_out, coverage_out;
   std::vector<std::string> without;
   bool quiet = false;
-  bool help = false;
 };
 
-// parse_options parses `args`; errors are usage errors (exit 2).
-Expected<CliOptions, std::string> parse_options(std::span<const std::string> args);
+// add_options declares the shared flags on `p`, stored into `o` (which must outlive `p`).
+void add_options(cli::Parser& p, CliOptions& o);
 
-// options_help is the flag reference printed by --help.
-std::string options_help();
+// kExitStatusText is the exit-status paragraph of run's, ci's and the tool's help.
+inline constexpr const char* kExitStatusText =
+    "exit status: 0 all passed (or expected), 1 a case failed or passed unexpectedly,\n"
+    "             2 usage error, unreachable target or harness error";
+
+// parse_or_exit parses `args` with `p` (declared on `o` by add_options) and resolves the data
+// folders into `o`. It returns the exit status when the command must stop (help, version, usage
+// error, a data folder named on the command line that does not exist: printed), or nothing.
+std::optional<int> parse_or_exit(const cli::Parser& p, CliOptions& o,
+                                 std::span<const std::string> args);
+
+// data_help is the help paragraph on where the data folders are found.
+std::string data_help();
+
+// data_dir returns the folder of kind `k` (resolved by parse_or_exit), or why there is none.
+Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind k);
+
+// expectations_path is --expectations FILE as given when it exists (or has a '/'), else
+// FILE or FILE.json in the expectations folder (`--expectations deployed`).
+Expected<std::string, std::string> expectations_path(const CliOptions& o);
 
 // load_cases loads scenarios and vectors and applies the filter (slow cases only with --slow).
 // `scenarios` keeps the loaded scenarios alive (cases point into it).

@@ -133,7 +133,9 @@ TEST(FriendTable, EveryCell) {  // EV-FRD-003…011
                                                  "unfriend", "block",     "unblock"};
   for (int s = 0; s < 9; ++s) {
     for (int act = 0; act < 6; ++act) {
-      SCOPED_TRACE("S" + std::to_string(s) + " " + kActionNames[act]);
+      // Appended: GCC 12 at -O3 warns falsely (-Wrestrict) about `"text" + std::string`.
+      SCOPED_TRACE(
+          std::string("S").append(std::to_string(s)).append(" ").append(kActionNames[act]));
       Pair p;
       p.reach(s);
       p.h.drain_all();

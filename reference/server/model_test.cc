@@ -72,7 +72,9 @@ struct Sut {
     std::string dms = "[";
     for (std::size_t d = 0; d < m.dms.size(); ++d) {
       if (!m.member(static_cast<int>(d), u)) continue;
-      dms += (dms.size() > 1 ? "," : "") + std::to_string(d + 1);
+      // Appended: GCC 12 at -O3 warns falsely (-Wrestrict) about `"text" + std::string`.
+      if (dms.size() > 1) dms += ',';
+      dms += std::to_string(d + 1);
     }
     dms += "]";
     const auto r = h.call(conns[u], "get_dms", "{}");

@@ -7,14 +7,23 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "reference/client/cli.h"
+#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 
 int main(int argc, char** argv) {
+  // --version as every program answers it (reference/common/command_line.h, issue 17).
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--version") {
+      std::cout << unm::version_line("unmanageable-client") << "\n";
+      return 0;
+    }
+  }
   // SIGINT/SIGTERM are taken by one thread with sigwait (no global flag, no async-signal
   // handler): the first asks `watch` to stop cleanly, a second one exits at once.
   sigset_t signals;

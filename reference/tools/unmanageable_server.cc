@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 #include "reference/server/chat_app.h"
@@ -289,6 +290,11 @@ int run_chat(const Config& c, const unm::server::Faults& faults, unm::server::Lo
 
 int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
+  // --version as every program answers it (reference/common/command_line.h, issue 17).
+  if (std::find(args.begin(), args.end(), "--version") != args.end()) {
+    std::cout << unm::version_line("unmanageable-server") << "\n";
+    return kExitOk;
+  }
   Config c;
   if (auto err = parse(args, c)) {
     std::cerr << "unmanageable-server: " << *err << "\n\n" << kUsage;

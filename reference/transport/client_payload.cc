@@ -208,8 +208,14 @@ std::string connect_error_message(std::string_view payload_json) {
 }
 
 std::string http_failure_detail(unsigned status, std::string_view reason, std::string_view body) {
-  std::string out = "HTTP " + std::to_string(status);
-  if (!reason.empty()) out += " " + std::string(reason);
+  // Appended piece by piece: `"HTTP " + std::to_string(…)` draws a false -Wrestrict from GCC 12
+  // at -O3 (GCC bug 105329).
+  std::string out = "HTTP ";
+  out += std::to_string(status);
+  if (!reason.empty()) {
+    out += ' ';
+    out += reason;
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (!doc.HasParseError() && doc.IsObject()) {

@@ -123,7 +123,13 @@ Expected<std::string, DecodeError> base64_decode(std::string_view text) {
 }
 
 std::string encode_text(const Packet& p) {
-  if (p.binary) return "b" + base64_encode(p.data);
+  if (p.binary) {
+    // Appended rather than `"b" + base64_encode(…)`: GCC 12 at -O3 reports a false -Wrestrict
+    // for operator+(const char*, std::string&&) (GCC bug 105329).
+    std::string out = "b";
+    out += base64_encode(p.data);
+    return out;
+  }
   std::string out;
   out.reserve(1 + p.data.size());
   out += static_cast<char>('0' + static_cast<int>(p.type));
