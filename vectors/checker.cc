@@ -452,14 +452,13 @@ void check_x3dh(const Obj& t, bool valid, Observed& o) {
     auto r = crypto::x3dh_receive(*ik_b, *spk_b, *ik_a_pub, *ek_a_pub);
     if (!r) return o.refuse("x3dh_receive", r.error());
     received = std::move(*r);
-  } else {
-    o.notes.push_back(no_receive);
+  } else if (!valid) {
     // An invalid test without send_fails_by is the responder's to refuse: the initiator's
     // success proves nothing (VEC-003).
-    if (!valid) {
-      o.skip = "the responder must refuse, but the " + no_receive;
-      return;
-    }
+    o.skip = "the responder must refuse, but the " + no_receive;
+    return;
+  } else {
+    o.notes.push_back(no_receive);
   }
   if (!valid) return;
 
