@@ -3,6 +3,7 @@
 
 #include "conformance/src/diff.h"
 #include "conformance/src/report.h"
+#include "conformance/src/report_merge.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/options.h"
 #include "reference/crypto/keys.h"
@@ -21,6 +22,7 @@ int diff_command(std::span<const std::string> args) {
         "usage: unmanageable-conformance diff --target A --target B [options]\n\n"
         "Runs the selected cases against both servers (same seed) and lists the cases\n"
         "whose observable behaviour differs: outcome, ack success flags, notifications.\n"
+        "--html F / --junit F write one report of both runs side by side (as `report`).\n"
         "Exit status: 0 no differences, 1 differences, 2 usage or connection error.\n\n%s",
         options_help().c_str());
     return 0;
@@ -44,8 +46,10 @@ int diff_command(std::span<const std::string> args) {
     seed >>= 1;
   }
   std::vector<std::vector<CaseResult>> results;
+  std::vector<ReportRun> runs;
   for (const std::string& target : opts->targets) {
-    auto cfg = make_run_config(*opts, target, seed, make_run_id());
+    const std::string run_id = make_run_id();
+    auto cfg = make_run_config(*opts, target, seed, run_id);
     if (!cfg) {
       std::fprintf(stderr, "unmanageable-conformance diff: %s\n", cfg.error().c_str());
       return 2;
@@ -57,7 +61,20 @@ int diff_command(std::span<const std::string> args) {
     std::printf("running %zu cases against %s (seed %llu)\n", cases->size(), target.c_str(),
                 static_cast<unsigned long long>(seed));
     std::fflush(stdout);
+    ReportRun run;
+    run.name = target;
+    run.meta.target = target;
+    run.meta.profile = opts->profile;
+    run.meta.strict = opts->strict;
+    run.meta.seed = seed;
+    run.meta.run_id = run_id;
+    run.meta.started = std::chrono::system_clock::now();
+    const auto t0 = std::chrono::steady_clock::now();
     results.push_back(run_cases(*cases, *cfg, nullptr));
+    run.meta.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    run.results = results.back();
+    runs.push_back(std::move(run));
     for (const auto& r : results.back()) {
       if (r.outcome == Outcome::error && r.run.failed_step == 0) {
         std::fprintf(stderr, "unmanageable-conformance diff: %s: %s\n", target.c_str(),
@@ -68,6 +85,20 @@ int diff_command(std::span<const std::string> args) {
   }
   auto d = compute_diff(results[0], results[1]);
   std::printf("%s", diff_text(d, opts->targets[0], opts->targets[1], cases->size()).c_str());
+  // One report of both runs: the cases × implementations matrix with agreement (report_merge.h).
+  unique_run_names(runs);
+  if (!opts->html_out.empty()) {
+    if (auto r = write_text_file(opts->html_out, render_html_report(runs)); !r) {
+      std::fprintf(stderr, "unmanageable-conformance diff: %s\n", r.error().c_str());
+      return 2;
+    }
+  }
+  if (!opts->junit_out.empty()) {
+    if (auto r = write_text_file(opts->junit_out, merged_junit(runs)); !r) {
+      std::fprintf(stderr, "unmanageable-conformance diff: %s\n", r.error().c_str());
+      return 2;
+    }
+  }
   return d.empty() ? 0 : 1;
 }
 

@@ -17,6 +17,8 @@ int list_command(std::span<const std::string> args);
 int diff_command(std::span<const std::string> args);
 // coverage_command implements `coverage`: the clause-coverage report without a server.
 int coverage_command(std::span<const std::string> args);
+// report_command implements `report`: one HTML/JUnit report from several runs' JSON reports.
+int report_command(std::span<const std::string> args);
 // vectors_forward implements `vectors`: forwarded to the vectors library when it is built.
 int vectors_forward(std::span<const std::string> args);
 
