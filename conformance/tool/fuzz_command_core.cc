@@ -520,9 +520,18 @@ std::string finding_scenario(const Finding& f, const std::string& id) {
             {"timeout_ms", rapidjson::Value(3000)},
             {"note", str(f.request.mutation)}});
     } else {
+      // Any well-formed ack will do (a send step without `expect` would require success).
+      rapidjson::Value any(rapidjson::kObjectType);
+      rapidjson::Value boolean(rapidjson::kObjectType);
+      boolean.AddMember("$type", str("boolean"), a);
+      rapidjson::Value anything(rapidjson::kObjectType);
+      anything.AddMember("$any", true, a);
+      any.AddMember("success", boolean, a);
+      any.AddMember("result", anything, a);
       step({{"send", str(f.request.event)},
             {"actor", str("fuzzer")},
             {"args_json", str(args)},
+            {"expect", std::move(any)},
             {"timeout_ms", rapidjson::Value(3000)},
             {"note", str(f.request.mutation)}});
     }

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 
 #include <rapidjson/document.h>
 
+#include "conformance/src/expectations.h"
 #include "conformance/src/scenario.h"
 #include "conformance/tool/fuzz_command_core.h"
 #include "conformance/tool/fuzz_findings.h"
@@ -128,6 +131,12 @@ TEST(LiveFuzzFindings, FindingFilesLoadAsScenarios) {
   EXPECT_NE(text.find("${peer}"), std::string::npos) << text;
   EXPECT_NE(text.find("$${y}"), std::string::npos) << text;
   EXPECT_NE(text.find("\"state\": \"registered\""), std::string::npos) << text;
+  // A request whose answer may be either success or failure needs only a well-formed ack.
+  lf::Finding any = req;
+  any.request.expect = lf::Expect::any;
+  const std::string any_text = lf::finding_scenario(any, "fuzz.y");
+  EXPECT_NE(any_text.find("\"$type\": \"boolean\""), std::string::npos) << any_text;
+  EXPECT_EQ(any_text.find("\"expect\": \"fail\""), std::string::npos) << any_text;
 }
 
 TEST(LiveFuzzFindings, SignaturesDeduplicateAndKeepFirstAndSmallest) {
@@ -154,6 +163,19 @@ TEST(LiveFuzzFindings, SignaturesDeduplicateAndKeepFirstAndSmallest) {
   EXPECT_EQ(lf::severity_of("target-crashed"), lf::Severity::crash);
   EXPECT_EQ(lf::severity_of("target-hung"), lf::Severity::hang);
   EXPECT_EQ(lf::severity_of("no-ack"), lf::Severity::deviation);
+}
+
+// The committed fuzz expectations (fuzz/expectations/*.json) parse and name signatures.
+TEST(LiveFuzzFindings, CommittedExpectationsNameSignatures) {
+  std::ifstream in(UNM_SOURCE_DIR "/fuzz/expectations/deployed.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto e = unm::conformance::parse_expectations(text);
+  ASSERT_TRUE(e.has_value()) << e.error();
+  lf::Finding unblock;
+  unblock.request = lf::Request{"unblock", "[{}]", lf::Expect::failure, "drop key username"};
+  unblock.request.mutation_class = "drop-key";
+  EXPECT_TRUE(e->find(lf::signature_of(unblock, "no-ack").id()).has_value());
+  EXPECT_FALSE(e->find(lf::signature_of(unblock, "accepted-invalid").id()).has_value());
 }
 
 TEST(LiveFuzzMinimize, KeepsTheMutatedKeyAndShrinksTheRest) {

@@ -120,6 +120,12 @@ void Registry::covered(const std::string& event, const std::string& mutation_cla
   ++coverage_[event][mutation_class];
 }
 
+bool Registry::is_expected(const Signature& sig) const {
+  std::lock_guard lock(mu_);
+  auto it = records_.find(sig);
+  return it != records_.end() && it->second.expected;
+}
+
 void Registry::set_minimized(const Signature& sig, Finding f, std::size_t replays) {
   std::lock_guard lock(mu_);
   auto it = records_.find(sig);

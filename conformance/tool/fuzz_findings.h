@@ -71,6 +71,8 @@ class Registry {
   bool add(const Signature& sig, const Finding& f);
   // covered counts one request of `event` with `mutation_class` (coverage matrix).
   void covered(const std::string& event, const std::string& mutation_class);
+  // is_expected reports whether the expectations file lists `sig`.
+  bool is_expected(const Signature& sig) const;
   void set_minimized(const Signature& sig, Finding f, std::size_t replays);
   void set_scenario_file(const Signature& sig, std::string file);
   std::vector<Record> records() const;  // new findings first, then by severity and count

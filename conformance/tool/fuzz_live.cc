@@ -322,8 +322,8 @@ class Session {
     f.ctx = ctx_;
     const Signature sig = signature_of(f, problem);
     if (s_.registry.add(sig, f)) {
-      s_.print("fuzz: new " + std::string(severity_name(severity_of(problem))) + " " + sig.id() +
-               " — " + f.what);
+      s_.print(std::string("fuzz: ") + (s_.registry.is_expected(sig) ? "known " : "new ") +
+               std::string(severity_name(severity_of(problem))) + " " + sig.id() + " — " + f.what);
     }
   }
 
