@@ -57,7 +57,11 @@ std::string progress_bar(const std::map<Outcome, std::size_t>& counts, std::size
     const std::size_t n = it == counts.end() ? 0 : it->second;
     // Always show pass and fail; the rest only once they occur.
     if (n == 0 && o != Outcome::pass && o != Outcome::fail) continue;
-    items.push_back({o, "  " + std::string(outcome_name(o)) + " " + std::to_string(n)});
+    std::string text = "  ";
+    text += outcome_name(o);
+    text += ' ';
+    text += std::to_string(n);
+    items.push_back({o, std::move(text)});
     width += items.back().text.size();
   }
   // A narrow terminal loses the bar first, then the rarest counts.
@@ -69,7 +73,10 @@ std::string progress_bar(const std::map<Outcome, std::size_t>& counts, std::size
   if (columns >= width + 3 + 5) {
     const std::size_t bar = std::min<std::size_t>(columns - width - 3, 40);
     const std::size_t filled = total == 0 ? bar : bar * std::min(done, total) / total;
-    line = "[" + std::string(filled, '#') + std::string(bar - filled, '-') + "] ";
+    line.push_back('[');  // in steps: gcc 12 warns (-Wrestrict, falsely) on "[" + ...
+    line.append(filled, '#');
+    line.append(bar - filled, '-');
+    line += "] ";
   }
   line += head;
   for (const Item& i : items) {
