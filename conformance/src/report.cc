@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "conformance/src/html_report.h"
 #include "conformance/src/json.h"
 
 namespace unm::conformance {
@@ -292,66 +293,10 @@ std::string report_junit(const std::vector<CaseResult>& results, const RunMeta& 
   return o.str();
 }
 
-namespace {
-std::string h(std::string_view s) {
-  return xml_escape(s);
-}
-}  // namespace
-
 std::string report_html(const std::vector<CaseResult>& results, const RunMeta& meta) {
-  auto t = tally(results);
-  std::ostringstream o;
-  o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-    << "<title>Unmanageable conformance report</title>\n<style>\n"
-    << "body{font-family:sans-serif;margin:1.5em;color:#222}"
-    << "table{border-collapse:collapse;margin:1em 0}"
-    << "td,th{border:1px solid #bbb;padding:3px 8px;text-align:left;vertical-align:top}"
-    << ".pass{background:#cfc}.fail{background:#f99}.non-strict{background:#fe9}"
-    << ".expected-fail{background:#ddd}.unexpected-pass{background:#f9c}"
-    << ".skipped{background:#eee}.lenient{background:#cef}.error{background:#f96}"
-    << "pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:12px}"
-    << "details{margin:0.5em 0}code{font-size:12px}\n</style></head><body>\n";
-  o << "<h1>Unmanageable conformance report</h1>\n";
-  o << "<p id=\"meta\">Target <code>" << h(meta.target) << "</code>, profile <b>" << h(meta.profile)
-    << "</b>" << (meta.strict ? " (strict)" : "") << ", seed " << meta.seed << ", run "
-    << h(meta.run_id) << ", started " << h(format_time(meta.started)) << ", "
-    << meta.duration.count() << " ms"
-    << (meta.expectations.empty() ? "" : ", expectations: " + h(meta.expectations))
-    << ", harness <span id=\"harness-version\">unmanageable-conformance " << h(meta.harness_version)
-    << "</span>.</p>\n";
-  o << "<h2>Summary</h2>\n<table id=\"summary\"><tr><th>outcome</th><th>cases</th></tr>\n";
-  for (auto [oc, n] : t) {
-    o << "<tr class=\"" << outcome_name(oc) << "\"><td>" << outcome_name(oc) << "</td><td>" << n
-      << "</td></tr>\n";
-  }
-  o << "<tr><td><b>total</b></td><td><b>" << results.size() << "</b></td></tr></table>\n";
-  o << "<h2>Cases</h2>\n<table id=\"cases\"><tr><th>case</th><th>clauses</th><th>basis</th>"
-    << "<th>outcome</th><th>ms</th><th>reason</th></tr>\n";
-  for (const auto& r : results) {
-    o << "<tr class=\"" << outcome_name(r.outcome) << "\"><td>";
-    if (shows_transcript(r.outcome)) {
-      o << "<a href=\"#t-" << h(r.id) << "\">" << h(r.id) << "</a>";
-    } else {
-      o << h(r.id);
-    }
-    o << "<br><small>" << h(r.title) << "</small></td><td>" << h(join(r.clauses, " "))
-      << "</td><td>" << basis_name(r.basis) << "</td><td>" << outcome_name(r.outcome) << "</td><td>"
-      << r.run.duration.count() << "</td><td>" << h(r.reason) << "</td></tr>\n";
-  }
-  o << "</table>\n<h2>Transcripts</h2>\n";
-  for (const auto& r : results) {
-    if (!shows_transcript(r.outcome)) continue;
-    o << "<section class=\"transcript\" id=\"t-" << h(r.id) << "\"><h3>" << h(r.id) << " — "
-      << outcome_name(r.outcome) << "</h3>\n<p>Clauses: " << h(join(r.clauses, ", "))
-      << ". Reason: " << h(r.reason) << "</p>\n<p>Rerun: <code>" << h(r.rerun)
-      << "</code></p>\n<pre>";
-    for (const Frame& f : r.run.transcript) {
-      o << h(format_time(f.at)) << "  " << h(f.actor) << " " << f.dir << " " << h(f.text) << "\n";
-    }
-    o << "</pre></section>\n";
-  }
-  o << "</body></html>\n";
-  return o.str();
+  // The layout lives in html_report.cc; a single run is a report of one implementation.
+  ReportRun run{meta.expectations.empty() ? meta.target : meta.expectations, meta, results};
+  return render_html_report({run});
 }
 
 }  // namespace unm::conformance

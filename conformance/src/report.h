@@ -39,8 +39,9 @@ std::string console_summary(const std::vector<CaseResult>& results, const RunMet
 std::string report_json(const std::vector<CaseResult>& results, const RunMeta& meta);
 // report_junit: JUnit XML (testsuites/testsuite/testcase with failure/skipped/error).
 std::string report_junit(const std::vector<CaseResult>& results, const RunMeta& meta);
-// report_html: one self-contained HTML file (no external resources) with the summary, a row per
-// case and the full transcript of every case that did not pass.
+// report_html: one self-contained HTML file (no external resources): summary and matrix first,
+// the cases that need attention before the rest, each expanding to its transcript (the layout is
+// html_report.h's; several runs side by side are render_html_report's).
 std::string report_html(const std::vector<CaseResult>& results, const RunMeta& meta);
 
 // xml_escape / html_escape escape text for XML attributes and content.

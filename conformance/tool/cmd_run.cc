@@ -2,7 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "conformance/src/clauses.h"
+#include "conformance/src/progress.h"
 #include "conformance/src/report.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/options.h"
@@ -134,13 +137,18 @@ int run_suite(const CliOptions& o, std::string_view command, const std::string& 
   meta.expectations = cfg->expectations ? cfg->expectations->implementation() : "";
   meta.started = std::chrono::system_clock::now();
   auto t0 = std::chrono::steady_clock::now();
-  bool quiet = o.quiet;
-  auto results =
-      run_cases(*cases, *cfg, [quiet](const CaseResult& r, std::size_t done, std::size_t total) {
-        if (quiet && r.outcome == Outcome::pass) return;
-        std::printf("%s\n", console_line(r, done, total).c_str());
+  // A terminal gets a progress bar; a pipe or log the plain per-case lines (progress.h).
+  ProgressDisplay progress(
+      {::isatty(STDOUT_FILENO) == 1, o.quiet, terminal_columns(STDOUT_FILENO)},
+      [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);
       });
+  auto results = run_cases(*cases, *cfg,
+                           [&progress](const CaseResult& r, std::size_t done, std::size_t total) {
+                             progress.on_case(r, done, total);
+                           });
+  progress.finish();
   meta.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   std::printf("%s", console_summary(results, meta).c_str());

@@ -21,6 +21,8 @@ int coverage_command(std::span<const std::string> args);
 // ci_command implements `ci`: wait for the target, run the suite, write every report into one
 // folder (exit 0/1/2 as run; 2 also when the target never answered).
 int ci_command(std::span<const std::string> args);
+// report_command implements `report`: one HTML/JUnit report from several runs' JSON reports.
+int report_command(std::span<const std::string> args);
 // vectors_forward implements `vectors`: forwarded to the vectors library when it is built.
 int vectors_forward(std::span<const std::string> args);
 

@@ -180,6 +180,31 @@ Expected<Options, std::string> parse_options(std::span<const std::string> args) 
       o.help = true;
     } else if (a == "--insecure") {
       o.insecure = true;
+    } else if (a == "--expectations" || a == "--summary") {
+      auto v = value();
+      if (!v) return Unexpected{v.error()};
+      (a == "--expectations" ? o.expectations : o.summary) = *v;
+    } else if (a == "--sessions" || a == "--probe-after-ms" || a == "--minimize-budget") {
+      auto v = value();
+      if (!v) return Unexpected{v.error()};
+      if (a == "--minimize-budget") {
+        auto d = parse_duration(*v);
+        if (!d) return Unexpected{d.error()};
+        o.minimize_budget = *d;
+        continue;
+      }
+      std::uint64_t n = 0;
+      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc{} || p != v->data() + v->size()) {
+        return Unexpected{a + " needs a non-negative integer"};
+      }
+      if (a == "--sessions") {
+        if (n == 0 || n > 64) return Unexpected{a + " must be 1 … 64"};
+        o.sessions = static_cast<int>(n);
+      } else {
+        if (n == 0 || n > 60'000) return Unexpected{a + " must be 1 … 60000"};
+        o.probe_after = std::chrono::milliseconds(n);
+      }
     } else if (a == "--target" || a == "--duration" || a == "--seed" || a == "--out" ||
                a == "--call-timeout-ms") {
       auto v = value();
@@ -210,26 +235,45 @@ Expected<Options, std::string> parse_options(std::span<const std::string> args) 
     }
   }
   if (!o.help && o.target.empty()) return Unexpected{std::string("--target URL is required")};
+  if (o.summary.empty())
+    o.summary = (o.out_dir.empty() ? std::string(".") : o.out_dir) + "/summary.json";
+  if (o.probe_after > o.call_timeout) o.probe_after = o.call_timeout;
   return o;
 }
 
 std::string help_text() {
   return "usage: unmanageable-conformance fuzz --target URL [--duration D] [--seed N]\n"
-         "                                     [--out DIR] [--call-timeout-ms MS] [--insecure]\n\n"
+         "         [--sessions N] [--expectations FILE] [--out DIR] [--summary FILE]\n"
+         "         [--call-timeout-ms MS] [--probe-after-ms MS] [--minimize-budget D] "
+         "[--insecure]\n\n"
          "Live-server fuzzer: logs in as fresh users, then sends malformed and mutated events and\n"
          "frames (wrong types, missing and extra keys, huge values, invalid hex and points, wrong\n"
          "argument shapes, unknown events, out-of-order login steps, raw broken packets, abrupt\n"
-         "disconnects). After each it checks that the server is alive and answers a well-formed\n"
-         "probe, that every ack is well-formed, and that no invalid input is acked with success.\n"
-         "Each finding is written to DIR as a replayable scenario file (run it with\n"
-         "`unmanageable-conformance run --scenarios DIR`).\n\n"
-         "  --target URL         server to fuzz (http://, https://, ws://, wss://)\n"
-         "  --duration D         how long: 90, 90s, 5m, 1h (default 60s)\n"
-         "  --seed N             seed of every choice (default 1): the same seed, the same run\n"
-         "  --out DIR            where findings go (default ./fuzz-findings)\n"
-         "  --call-timeout-ms MS how long to wait for an ack (default 5000)\n"
-         "  --insecure           do not verify TLS certificates\n\n"
-         "exit status: 0 no finding, 1 findings, 2 usage or connection error\n";
+         "disconnects). It checks that every request gets a well-formed ack, that no invalid "
+         "input\n"
+         "is acked with success, and that the server stays alive. A missing ack is confirmed by a\n"
+         "probe on the same connection after --probe-after-ms, not by waiting out the timeout.\n"
+         "Findings are grouped by signature (event, mutation class, problem) with a count, the\n"
+         "first and the smallest occurrence; each new one is minimised and written to\n"
+         "DIR/scenarios/<signature>.json (replay: `unmanageable-conformance run --scenarios\n"
+         "DIR/scenarios`). A crash (connections refused) or hang (nothing answers) of the target\n"
+         "is told apart from a protocol deviation. The summary (requests/s, coverage of events x\n"
+         "mutation classes, findings per signature) is printed and written as JSON.\n\n"
+         "  --target URL          server to fuzz (http://, https://, ws://, wss://)\n"
+         "  --duration D          how long: 90, 90s, 5m, 1h (default 60s)\n"
+         "  --seed N              seed of every choice (default 1); session i uses seed+i\n"
+         "  --sessions N          parallel sessions, 1 ... 64 (default 1)\n"
+         "  --expectations FILE   known findings: signature globs in the runner's expectations\n"
+         "                        format (\"fuzz.unblock.*\": {\"outcome\": \"fail\", ...})\n"
+         "  --out DIR             where findings go (default ./fuzz-findings)\n"
+         "  --summary FILE        JSON summary (default DIR/summary.json)\n"
+         "  --call-timeout-ms MS  how long to wait for the probe or a setup step (default 5000)\n"
+         "  --probe-after-ms MS   wait this long for an ack before probing (default 400)\n"
+         "  --minimize-budget D   time to minimise new findings after the run (default 30s; 0: "
+         "none)\n"
+         "  --insecure            do not verify TLS certificates\n\n"
+         "exit status: 0 no new finding, 1 new protocol deviations, 2 usage or connection error,\n"
+         "3 the target crashed or hung\n";
 }
 
 std::vector<std::pair<std::string, std::string>> well_formed(const Context& ctx) {
@@ -251,12 +295,16 @@ Request mutate(const Context& ctx, std::mt19937_64& rng) {
       {
         const std::size_t i = pick(rng, n);
         r.mutation = "drop key " + t.fields[i].key;
+        r.mutation_class = "drop-key";
+        r.mutated_key = t.fields[i].key;
         t.fields.erase(t.fields.begin() + static_cast<std::ptrdiff_t>(i));
       }
       break;
     case 1:  // extra key (EV-TRN-011)
       if (!t.exact) break;
       r.mutation = "extra key";
+      r.mutation_class = "extra-key";
+      r.mutated_key = "fuzz_extra";
       t.fields.push_back({"fuzz_extra", Kind::boolean, "true"});
       break;
     case 2:  // wrong JSON type (EV-TRN-014..018)
@@ -265,6 +313,8 @@ Request mutate(const Context& ctx, std::mt19937_64& rng) {
         auto& f = t.fields[pick(rng, n)];
         f.value = wrong_type(f.kind, rng);
         r.mutation = "wrong type for " + f.key;
+        r.mutation_class = "wrong-type";
+        r.mutated_key = f.key;
       }
       break;
     case 3:  // out of range / invalid hex / invalid point (EV-TRN-017, EV-TRN-020, CR-KEY-004)
@@ -275,6 +325,8 @@ Request mutate(const Context& ctx, std::mt19937_64& rng) {
         if (v.empty()) break;
         f.value = v;
         r.mutation = "invalid value for " + f.key;
+        r.mutation_class = "invalid-value";
+        r.mutated_key = f.key;
       }
       break;
     case 4:  // an invalid ephemeral key inside create_dm (EV-DM-004)
@@ -283,23 +335,32 @@ Request mutate(const Context& ctx, std::mt19937_64& rng) {
           R"([{"spk":)" + json_string(ctx.valid_key) +
           R"(,"ek":"0100000000000000000000000000000000000000000000000000000000000000"}])";
       r.mutation = "small-order ek";
+      r.mutation_class = "small-order-ek";
+      r.mutated_key = "messages";
       break;
     case 5: {  // wrong argument shape (EV-TRN-008)
       static const char* shapes[] = {"[]", "[1]", "[null]", "[[]]", "[\"x\"]"};
       r.args_json = shapes[pick(rng, 5)];
       if (pick(rng, 2) == 0) r.args_json = "[" + object_text(t.fields) + ",{}]";
       r.mutation = "argument shape";
+      r.mutation_class = "argument-shape";
       return r;
     }
     case 6:  // unknown event (EV-TRN-021)
       r.event = pick(rng, 2) == 0 ? "no_such_event" : t.event + "_x";
       r.mutation = "unknown event";
+      r.mutation_class = "unknown-event";
       break;
     case 7:  // a huge value: only refusal-or-success is unknown, the ack must still come
       if (n == 0) break;
-      t.fields[pick(rng, n)].value = huge_string(rng);
+      {
+        auto& f = t.fields[pick(rng, n)];
+        f.value = huge_string(rng);
+        r.mutated_key = f.key;
+      }
       r.expect = Expect::any;
       r.mutation = "huge value";
+      r.mutation_class = "huge-value";
       break;
     default:  // unchanged: a well-formed request (its failure or success is not judged)
       r.expect = Expect::any;
@@ -309,6 +370,8 @@ Request mutate(const Context& ctx, std::mt19937_64& rng) {
   if (r.mutation.empty()) {
     r.expect = Expect::any;
     r.mutation = "none";
+    r.mutation_class = "none";
+    r.mutated_key.clear();
   }
   // set_user / set_dm / set_message have optional keys whose null or absent values may be
   // meaningful: their value mutations are sent, but not judged.
@@ -323,6 +386,7 @@ AckVerdict judge_ack(const Request& req, std::string_view ack_json) {
   d.Parse(ack_json.data(), ack_json.size());
   if (d.HasParseError() || !d.IsArray() || d.Size() != 1 || !d[0].IsObject()) {
     v.problem = "ack is not one result object (EV-TRN-005)";
+    v.code = "malformed-ack";
     return v;
   }
   const auto& o = d[0];
@@ -330,16 +394,19 @@ AckVerdict judge_ack(const Request& req, std::string_view ack_json) {
   const auto r = o.FindMember("result");
   if (o.MemberCount() != 2 || s == o.MemberEnd() || !s->value.IsBool() || r == o.MemberEnd()) {
     v.problem = "ack is not {success, result} (EV-TRN-005)";
+    v.code = "malformed-ack";
     return v;
   }
   v.success = s->value.GetBool();
   if (!v.success && (!r->value.IsString() || r->value.GetStringLength() == 0)) {
     v.problem = "failure without a reason text (EV-TRN-006)";
+    v.code = "failure-without-reason";
     return v;
   }
   v.well_formed = true;
   if (req.expect == Expect::failure && v.success) {
     v.problem = "invalid input acked with success (" + req.mutation + ")";
+    v.code = "accepted-invalid";
   }
   return v;
 }
@@ -355,6 +422,41 @@ bool is_probe_ok(std::string_view ack_json) {
          r->value.IsBool() && r->value.GetBool();
 }
 
+const std::vector<std::string>& mutation_classes() {
+  static const std::vector<std::string> k{"none",           "drop-key",      "extra-key",
+                                          "wrong-type",     "invalid-value", "small-order-ek",
+                                          "argument-shape", "unknown-event", "huge-value",
+                                          "out-of-order",   "raw-packet",    "abrupt-disconnect"};
+  return k;
+}
+
+std::size_t reproducer_size(const Finding& f) {
+  return f.raw.empty() ? f.request.event.size() + f.request.args_json.size() : f.raw.size();
+}
+
+namespace {
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+    s.replace(p, from.size(), to);
+  }
+}
+
+// as_variables turns the session's names and the peer's key into scenario variables, so the
+// reproducer runs with the replaying run's own users.
+std::string as_variables(std::string text, const Context& ctx, bool& names_peer) {
+  replace_all(text, "${", "$${");
+  const auto before = text;
+  if (!ctx.valid_key.empty()) replace_all(text, ctx.valid_key, "${peer.public_key}");
+  if (!ctx.peer.empty()) replace_all(text, ctx.peer, "${peer}");
+  names_peer = text != before;
+  if (!ctx.self.empty()) replace_all(text, ctx.self, "${fuzzer}");
+  return text;
+}
+
+}  // namespace
+
 std::string finding_scenario(const Finding& f, const std::string& id) {
   // Built as a DOM so every string is escaped correctly.
   rapidjson::Document d(rapidjson::kObjectType);
@@ -362,6 +464,8 @@ std::string finding_scenario(const Finding& f, const std::string& id) {
   auto str = [&](std::string_view s) {
     return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
   };
+  bool names_peer = false;
+  const std::string args = as_variables(f.request.args_json, f.ctx, names_peer);
   d.AddMember("id", str(id), a);
   d.AddMember("title", str("live fuzzer finding: " + f.what), a);
   std::string desc = "Found by `unmanageable-conformance fuzz`. Server answered: " + f.got;
@@ -376,8 +480,16 @@ std::string finding_scenario(const Finding& f, const std::string& id) {
   tags.PushBack(str("robustness"), a);
   d.AddMember("tags", tags, a);
   d.AddMember("basis", str("decided"), a);
+  // The fuzzer starts registered and logged in (the default actor state); the peer whose name
+  // or key the payload carries is registered, without a connection.
   rapidjson::Value actors(rapidjson::kArrayType);
   actors.PushBack(str("fuzzer"), a);
+  if (names_peer) {
+    rapidjson::Value peer(rapidjson::kObjectType);
+    peer.AddMember("name", str("peer"), a);
+    peer.AddMember("state", str("registered"), a);
+    actors.PushBack(peer, a);
+  }
   d.AddMember("actors", actors, a);
   rapidjson::Value steps(rapidjson::kArrayType);
   auto step = [&](std::initializer_list<std::pair<const char*, rapidjson::Value>> kv) {
@@ -388,34 +500,54 @@ std::string finding_scenario(const Finding& f, const std::string& id) {
     }
     steps.PushBack(s, a);
   };
-  step({{"do", str("register")}, {"actor", str("fuzzer")}});
-  step({{"do", str("login")}, {"actor", str("fuzzer")}});
+  const bool reconnect = !f.raw.empty() || f.disconnect;
   if (!f.raw.empty()) {
     step({{"raw", str(f.raw)}, {"actor", str("fuzzer")}});
-    step({{"connect", rapidjson::Value(true)}, {"actor", str("fuzzer")}});
-    step({{"do", str("login")}, {"actor", str("fuzzer")}});
+  } else if (f.disconnect) {
+    step({{"send", str(f.request.event)},
+          {"actor", str("fuzzer")},
+          {"args_json", str(args)},
+          {"no_ack", rapidjson::Value(true)},
+          {"note", str(f.request.mutation)}});
+    step({{"disconnect", rapidjson::Value(true)}, {"actor", str("fuzzer")}});
   } else if (!f.request.event.empty()) {
+    // A short timeout: a missing ack shows in 3 s, not 5.
     if (f.request.expect == Expect::failure) {
       step({{"send", str(f.request.event)},
             {"actor", str("fuzzer")},
-            {"args_json", str(f.request.args_json)},
+            {"args_json", str(args)},
             {"expect", str("fail")},
+            {"timeout_ms", rapidjson::Value(3000)},
             {"note", str(f.request.mutation)}});
     } else {
+      // Any well-formed ack will do (a send step without `expect` would require success).
+      rapidjson::Value any(rapidjson::kObjectType);
+      rapidjson::Value boolean(rapidjson::kObjectType);
+      boolean.AddMember("$type", str("boolean"), a);
+      rapidjson::Value anything(rapidjson::kObjectType);
+      anything.AddMember("$any", true, a);
+      any.AddMember("success", boolean, a);
+      any.AddMember("result", anything, a);
       step({{"send", str(f.request.event)},
             {"actor", str("fuzzer")},
-            {"args_json", str(f.request.args_json)},
+            {"args_json", str(args)},
+            {"expect", std::move(any)},
+            {"timeout_ms", rapidjson::Value(3000)},
             {"note", str(f.request.mutation)}});
     }
   }
+  if (reconnect) {
+    // After a broken packet the server may close the connection (TR-SIO-003): probe on a new
+    // one, logged in again.
+    step({{"connect", rapidjson::Value(true)}, {"actor", str("fuzzer")}});
+    step({{"do", str("login")}, {"actor", str("fuzzer")}});
+  }
   // The alive probe: a well-formed request answered correctly.
-  rapidjson::Value args(rapidjson::kArrayType);
-  rapidjson::Value probe(rapidjson::kObjectType);
-  probe.AddMember("username", str("${fuzzer.username}"), a);
-  args.PushBack(probe, a);
+  rapidjson::Value pargs(rapidjson::kObjectType);
+  pargs.AddMember("username", str("${fuzzer}"), a);
   step({{"send", str("username_exists")},
         {"actor", str("fuzzer")},
-        {"args", std::move(args)},
+        {"args", std::move(pargs)},
         {"expect", str("ok")}});
   d.AddMember("steps", steps, a);
   rapidjson::StringBuffer buf;

@@ -22,7 +22,15 @@ struct Options {
   std::uint64_t seed = 1;                 // all choices and keys derive from it
   std::string out_dir = "fuzz-findings";  // where finding scenario files go
   std::chrono::milliseconds call_timeout{5'000};
-  bool insecure = false;  // skip TLS certificate checks (test servers)
+  // probe_after: how long to wait for an ack before asking the same connection the alive probe;
+  // an answered probe with the ack still missing is a no-ack finding (no waiting out
+  // call_timeout).
+  std::chrono::milliseconds probe_after{400};
+  int sessions = 1;                          // parallel fuzzing sessions (threads)
+  std::string expectations;                  // expectations file: known findings
+  std::chrono::seconds minimize_budget{30};  // time for minimising the new findings
+  std::string summary;                       // JSON summary (default <out>/summary.json)
+  bool insecure = false;                     // skip TLS certificate checks (test servers)
   bool help = false;
 };
 
@@ -47,7 +55,16 @@ struct Request {
   std::string args_json;  // a JSON array text (may be deliberately odd but always JSON)
   Expect expect = Expect::any;
   std::string mutation;  // what was done to the well-formed payload ("drop key id", ...)
+  // mutation_class is the kind of mutation without the field ("drop-key", "wrong-type", ...):
+  // part of a finding's signature (mutation_classes lists them).
+  std::string mutation_class = "none";
+  // mutated_key is the payload key the mutation is about; minimisation never touches it, so a
+  // smaller reproducer stays invalid in the same way. Empty when the mutation is the shape.
+  std::string mutated_key;
 };
+
+// mutation_classes lists every mutation class mutate() produces, for the coverage matrix.
+const std::vector<std::string>& mutation_classes();
 
 // Context gives the catalogue real values: the fuzzing user's and its peer's names.
 struct Context {
@@ -71,6 +88,9 @@ struct AckVerdict {
   bool well_formed = false;  // [{"success": Boolean, "result": ...}] (EV-TRN-005/006)
   bool success = false;
   std::string problem;  // empty when acceptable for the request
+  // code names the problem for signatures: "malformed-ack", "failure-without-reason",
+  // "accepted-invalid"; empty when acceptable.
+  std::string code;
 };
 
 // judge_ack checks the ACK argument array text `ack_json` against `req`.
@@ -87,11 +107,19 @@ struct Finding {
   std::string raw;                // the raw Socket.IO packet, when the finding came from one
   std::string got;                // what the server answered (or the failure)
   bool after_disconnect = false;  // the request followed an abrupt disconnect
+  bool disconnect = false;        // the action was: send the request, then drop the connection
+  Context ctx;                    // the session's names and keys (replaced by variables)
 };
 
-// finding_scenario returns a scenario file (one scenario, id `id`) that replays `f`: register
-// and log in a fresh user, send the request (or raw packet) with its required outcome, then the
-// alive probe. The text loads with conformance::parse_scenarios.
+// reproducer_size is the size of what a finding sends (its request or raw packet): the smallest
+// occurrence of a signature is the one with the least.
+std::size_t reproducer_size(const Finding& f);
+
+// finding_scenario returns a scenario file (one scenario, id `id`) that replays `f`: a logged-in
+// actor (and the peer its payload names, registered) sends the request (or raw packet) with its
+// required outcome, then the alive probe. The session's names and the peer's key in the payload
+// become ${fuzzer}, ${peer} and ${peer.public_key}, so `run --scenarios` replays it against any
+// server. The text loads with conformance::parse_scenarios.
 std::string finding_scenario(const Finding& f, const std::string& id);
 
 }  // namespace unm::conformance::tool::livefuzz

@@ -5,13 +5,18 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 
 #include <rapidjson/document.h>
 
+#include "conformance/src/expectations.h"
 #include "conformance/src/scenario.h"
 #include "conformance/tool/fuzz_command_core.h"
+#include "conformance/tool/fuzz_findings.h"
+#include "conformance/tool/fuzz_minimize.h"
 #include "fuzz/support/server_rig.h"
 #include "reference/crypto/keys.h"
 #include "reference/protocol/events.h"
@@ -96,25 +101,113 @@ TEST(LiveFuzzOracle, JudgesAcks) {
 }
 
 TEST(LiveFuzzFindings, FindingFilesLoadAsScenarios) {
+  const lf::Context ctx{"fzself1", "fzpeer1", std::string(64, 'b'), std::string(128, '0')};
   lf::Finding req;
   req.what = "invalid input acked with success (drop key id) on get_dm";
-  req.request = lf::Request{"get_dm", "[{\"x\":\"\\u0000\"}]", lf::Expect::failure, "drop key id"};
+  req.request = lf::Request{"block_user", "[{\"username\":\"fzpeer1\",\"x\":\"${y}\\u0000\"}]",
+                            lf::Expect::failure, "extra key"};
   req.got = R"([{"success":true,"result":{}}])";
+  req.ctx = ctx;
   lf::Finding raw;
   raw.what = "server not answering after: raw packet 2[";
   raw.raw = "2[\"get_dms\"";
   raw.after_disconnect = true;
-  lf::Finding plain;
-  plain.what = "server stopped accepting connections";
+  lf::Finding gone = req;
+  gone.disconnect = true;
   int n = 0;
-  for (const auto& f : {req, raw, plain}) {
-    const std::string id = "fuzz-finding-1-" + std::to_string(++n);
-    auto s = unm::conformance::parse_scenarios(lf::finding_scenario(f, id), id + ".json");
-    ASSERT_TRUE(s.has_value()) << s.error().message << "\n" << lf::finding_scenario(f, id);
+  for (const auto& f : {req, raw, gone}) {
+    const std::string id = "fuzz.finding-" + std::to_string(++n);
+    const std::string text = lf::finding_scenario(f, id);
+    auto s = unm::conformance::parse_scenarios(text, id + ".json");
+    ASSERT_TRUE(s.has_value()) << s.error().message << "\n" << text;
     ASSERT_EQ(s->size(), 1u);
     EXPECT_EQ((*s)[0].id, id);
-    EXPECT_GE((*s)[0].steps.size(), 3u);  // register, login, ..., probe
+    EXPECT_GE((*s)[0].steps.size(), 2u);  // the action, ..., the probe
+    // The session's names become variables; a literal "${" in the payload stays literal.
+    EXPECT_EQ(text.find("fzpeer1"), std::string::npos) << text;
+    EXPECT_EQ(text.find("fzself1"), std::string::npos) << text;
   }
+  const std::string text = lf::finding_scenario(req, "fuzz.x");
+  EXPECT_NE(text.find("${peer}"), std::string::npos) << text;
+  EXPECT_NE(text.find("$${y}"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"state\": \"registered\""), std::string::npos) << text;
+  // A request whose answer may be either success or failure needs only a well-formed ack.
+  lf::Finding any = req;
+  any.request.expect = lf::Expect::any;
+  const std::string any_text = lf::finding_scenario(any, "fuzz.y");
+  EXPECT_NE(any_text.find("\"$type\": \"boolean\""), std::string::npos) << any_text;
+  EXPECT_EQ(any_text.find("\"expect\": \"fail\""), std::string::npos) << any_text;
+}
+
+TEST(LiveFuzzFindings, SignaturesDeduplicateAndKeepFirstAndSmallest) {
+  lf::Registry reg;
+  lf::Finding a;
+  a.request = lf::Request{"unblock", R"([{"username":"aaaaaaaa"}])", lf::Expect::any, "none"};
+  lf::Finding b = a;
+  b.request.args_json = R"([{"username":"a"}])";
+  lf::Finding c = a;
+  c.request.event = "unblock_x";
+  c.request.mutation_class = "unknown-event";
+  EXPECT_TRUE(reg.add(lf::signature_of(a, "no-ack"), a));
+  EXPECT_FALSE(reg.add(lf::signature_of(b, "no-ack"), b));
+  EXPECT_TRUE(reg.add(lf::signature_of(c, "no-ack"), c));
+  c.request.event = "get_user_x";
+  EXPECT_FALSE(reg.add(lf::signature_of(c, "no-ack"), c));  // made-up names are one kind
+  const auto recs = reg.records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].sig.id(), "fuzz.unblock.none.no-ack");
+  EXPECT_EQ(recs[0].count, 2u);
+  EXPECT_EQ(recs[0].first.request.args_json, a.request.args_json);
+  EXPECT_EQ(recs[0].smallest.request.args_json, b.request.args_json);
+  EXPECT_EQ(recs[1].sig.id(), "fuzz.unknown-event.unknown-event.no-ack");
+  EXPECT_EQ(lf::severity_of("target-crashed"), lf::Severity::crash);
+  EXPECT_EQ(lf::severity_of("target-hung"), lf::Severity::hang);
+  EXPECT_EQ(lf::severity_of("no-ack"), lf::Severity::deviation);
+}
+
+// The committed fuzz expectations (fuzz/expectations/*.json) parse and name signatures.
+TEST(LiveFuzzFindings, CommittedExpectationsNameSignatures) {
+  std::ifstream in(UNM_SOURCE_DIR "/fuzz/expectations/deployed.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto e = unm::conformance::parse_expectations(text);
+  ASSERT_TRUE(e.has_value()) << e.error();
+  lf::Finding unblock;
+  unblock.request = lf::Request{"unblock", "[{}]", lf::Expect::failure, "drop key username"};
+  unblock.request.mutation_class = "drop-key";
+  EXPECT_TRUE(e->find(lf::signature_of(unblock, "no-ack").id()).has_value());
+  EXPECT_FALSE(e->find(lf::signature_of(unblock, "accepted-invalid").id()).has_value());
+}
+
+TEST(LiveFuzzMinimize, KeepsTheMutatedKeyAndShrinksTheRest) {
+  lf::Request r{"send_message",
+                R"([{"id":1,"message":"00ff00ff","signature":"abababab","fuzz_extra":true}])",
+                lf::Expect::failure, "extra key"};
+  r.mutation_class = "extra-key";
+  r.mutated_key = "fuzz_extra";
+  for (const auto& c : lf::shrink_candidates(r)) {
+    EXPECT_NE(c.args_json.find("fuzz_extra"), std::string::npos) << c.args_json;
+    EXPECT_LT(c.args_json.size(), r.args_json.size());
+  }
+  // An oracle that only needs the extra key: everything else goes.
+  auto [best, used] = lf::minimize(
+      r, [](const lf::Request& c) { return c.args_json.find("fuzz_extra") != std::string::npos; },
+      100);
+  EXPECT_EQ(best.args_json, R"([{"fuzz_extra":true}])");
+  EXPECT_GT(used, 0u);
+  // A huge value shrinks to the smallest size the oracle still accepts.
+  lf::Request huge{"get_user", "[{\"username\":\"" + std::string(4096, 'a') + "\"}]",
+                   lf::Expect::any, "huge value"};
+  huge.mutation_class = "huge-value";
+  huge.mutated_key = "username";
+  auto [small, n] = lf::minimize(
+      huge, [](const lf::Request& c) { return c.args_json.size() > 1000; }, 100);
+  EXPECT_LT(small.args_json.size(), 2200u);
+  EXPECT_GT(small.args_json.size(), 1000u);
+  // The budget is respected.
+  auto [same, none] = lf::minimize(
+      r, [](const lf::Request&) { return false; }, 2);
+  EXPECT_EQ(same.args_json, r.args_json);
+  EXPECT_EQ(none, 2u);
 }
 
 // Every request the fuzzer builds is a JSON array; one that claims a mutation expects failure

@@ -30,6 +30,8 @@ constexpr Entry kCommands[] = {
      "run scenarios against two servers and report behaviour differences"},
     {"coverage", unm::conformance::tool::coverage_command,
      "clause-coverage report: which clauses each case checks, which none check"},
+    {"report", unm::conformance::tool::report_command,
+     "one HTML/JUnit report from several runs' JSON reports (cases x implementations)"},
     {"vectors", unm::conformance::tool::vectors_forward,
      "generate or check crypto test vectors (the vectors tool)"},
     {"fuzz", unm::conformance::tool::fuzz_command,
