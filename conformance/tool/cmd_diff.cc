@@ -6,6 +6,7 @@
 #include "conformance/src/report_merge.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/options.h"
+#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 
@@ -59,10 +60,11 @@ int diff_command(std::span<const std::string> args) {
     ReportRun run;
     run.name = target;
     run.meta.target = target;
-    run.meta.profile = opts->profile;
-    run.meta.strict = opts->strict;
+    run.meta.profile = o.profile;
+    run.meta.strict = o.strict;
     run.meta.seed = seed;
     run.meta.run_id = run_id;
+    run.meta.harness_version = version_string();
     run.meta.started = std::chrono::system_clock::now();
     const auto t0 = std::chrono::steady_clock::now();
     results.push_back(run_cases(*cases, *cfg, nullptr));
