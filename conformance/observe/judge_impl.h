@@ -34,6 +34,15 @@ struct Request {
   std::vector<std::string> refused;  // clauses the request broke that the server must refuse
 };
 
+// CreatedDm is a successful create_dm seen on the wire: what each x3dh_notification must carry
+// (EV-DM-011).
+struct CreatedDm {
+  std::string creator;
+  std::vector<std::string> targets;
+  std::vector<std::string> spks, eks;
+  std::string key_tree_json;
+};
+
 // Connection is one Engine.IO session (one Socket.IO connection on "/").
 struct Connection {
   enum class State { connected, challenged, logged_in };
@@ -129,6 +138,7 @@ class Judge::Impl {
   std::map<std::uint64_t, Connection> conns;
   std::map<std::string, UserKeys> users;
   std::map<std::int64_t, std::vector<std::string>> dm_members;
+  std::map<std::int64_t, CreatedDm> created_dms;
   std::map<std::int64_t, std::int64_t> message_dm;                    // message id → DM id
   std::map<std::string, std::map<std::string, IvOrigin>> ivs;         // key scope → IV → origin
   std::map<std::string, std::vector<PendingSignature>> pending_sigs;  // signer → checks

@@ -291,6 +291,23 @@ TEST_F(JudgeTest, ServerNotificationFaults) {
   sv(R"(320[{"success":true,"result":true}])");
 }
 
+TEST_F(JudgeTest, X3dhNotificationMustCarryWhatCreateDmSent) {
+  login(alice_, s_, 1);
+  login(bob_, t_, 1);
+  const std::string ek = make_id(rng_, "x").pub;
+  const std::string n1 = make_id(rng_, "y").pub, n2 = make_id(rng_, "z").pub;
+  c(R"(20["create_dm",{"usernames":["bob"],"messages":[{"spk":")" + bob_.spk + R"(","ek":")" + ek +
+    R"("}],"key_tree":[")" + n1 + R"(",")" + n2 + R"("]}])");
+  sv(R"(320[{"success":true,"result":7}])");
+  // The tree's nodes swapped and the position wrong: EV-DM-011, twice.
+  sv(R"(2["x3dh_notification",{"sender":"alice","ik":")" + alice_.pub + R"(","spk":")" + bob_.spk +
+         R"(","ek":")" + ek + R"(","key_tree":[")" + n2 + R"(",")" + n1 +
+         R"("],"position":2,"id":7}])",
+     t_);
+  EXPECT_EQ(count(Side::server, "EV-DM-011"), 2u) << dump();
+  EXPECT_EQ(count(Side::client, "EV-DM-011"), 0u);
+}
+
 TEST_F(JudgeTest, MalformedPacketsAreChargedToTheSender) {
   judge_.on_malformed(s_, Direction::to_server, now_, "2[", "bad_json", "TR-SIO-003");
   judge_.on_malformed(s_, Direction::to_client, now_, "9", "unknown_type", "TR-SIO-003");

@@ -3,11 +3,15 @@
 // WebSocket, polling→WebSocket upgrade) gives zero findings while every request is answered
 // through the proxy; a faulty client (request before login, upper-case hex, an extra key, a
 // signature by the wrong key, a reused IV, a key tree of the wrong length, an undefined event)
-// is reported with each clause on the client side, and the reference server gets none.
+// is reported with each clause on the client side, and the reference server gets none; a faulty
+// server (a small Socket.IO app that answers wrongly) is reported on the server side.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "conformance/observe/proxy.h"
 #include "reference/common/hex.h"
@@ -18,6 +22,7 @@
 #include "reference/tools/testing/server_process.h"
 #include "reference/tools/testing/temp_dir.h"
 #include "reference/transport/event_channel.h"
+#include "reference/transport/socketio_server.h"
 
 namespace unm::conformance::observe {
 namespace {
@@ -253,6 +258,95 @@ TEST_F(ObserveProxy, FaultyClientIsReportedClauseByClause) {
   for (const auto& x : f) {
     EXPECT_FALSE(x.session.empty());
     EXPECT_FALSE(x.frames.empty());
+  }
+}
+
+// FaultyServer answers as no server of this protocol may (each answer names its clause).
+class FaultyServer : public transport::SocketIoApp {
+ public:
+  explicit FaultyServer(transport::SocketIoServer& s) : s_(s) {}
+  transport::ConnectDecision on_connect(transport::ConnectionId, const std::string&,
+                                        const rapidjson::Value&) override {
+    return transport::ConnectDecision::allow();
+  }
+  void on_event(transport::ConnectionId c, const std::string& nsp, const std::string& event,
+                rapidjson::Document, std::optional<std::uint64_t> ack_id,
+                std::vector<std::string>) override {
+    if (!ack_id) return;
+    if (event == "username_exists") {
+      s_.ack_json(c, nsp, *ack_id, R"([{"success":true}])");  // EV-TRN-005: no result
+    } else if (event == "get_user") {
+      // EV-TRN-025 (not logged in) and EV-OBJ-005 (own_storage), then EV-TRN-006 (empty reason).
+      s_.emit_json(c, nsp, "profile_notification",
+                   R"([{"username":"x","public_key":")" + std::string(64, 'a') +
+                       R"(","spk":null,"sig":null,"status":"online","biography":"",)"
+                       R"("profile_picture":"","own_storage":"secret"}])");
+      s_.ack_json(c, nsp, *ack_id, R"([{"success":false,"result":""}])");
+    } else if (event == "get_dms") {
+      s_.ack_json(c, nsp, *ack_id, R"([{"success":true,"result":[]}])");  // before login
+      s_.ack_json(c, nsp, *ack_id, R"([{"success":true,"result":[]}])");  // EV-TRN-005: twice
+    } else {
+      s_.ack_json(c, nsp, *ack_id, R"([{"success":false,"result":"Unknown event."}])");
+    }
+  }
+  void on_disconnect(transport::ConnectionId, const std::string&, std::string_view) override {}
+
+ private:
+  transport::SocketIoServer& s_;
+};
+
+TEST(ObserveFaultyServer, IsReportedOnTheServerSide) {
+  boost::asio::io_context ioc;
+  transport::ServerOptions so;
+  transport::SocketIoServer server(ioc, so);
+  FaultyServer app(server);
+  server.add_namespace("/", app);
+  const auto sport = server.listen();
+  ASSERT_TRUE(sport.has_value());
+  std::thread server_thread([&] { ioc.run(); });
+
+  Judge judge;
+  WireTap tap(judge);
+  ProxyOptions po;
+  po.upstream_host = "127.0.0.1";
+  po.upstream_port = *sport;
+  Proxy proxy(po, tap);
+  const auto pport = proxy.listen();
+  ASSERT_TRUE(pport.has_value());
+  std::thread proxy_thread([&] { proxy.run(0ms, false); });
+  {
+    auto ch = transport::connect_channel("http://127.0.0.1:" + std::to_string(*pport), {});
+    ASSERT_TRUE(ch.has_value()) << ch.error().detail;
+    for (const char* ev : {"username_exists", "get_user", "get_dms"}) {
+      const std::string payload = std::string(ev) == "get_dms" ? "[{}]" : R"([{"username":"x"}])";
+      EXPECT_TRUE((*ch)->call(ev, payload, 5s).has_value()) << ev;
+    }
+    std::this_thread::sleep_for(200ms);  // the second ACK of get_dms
+    (*ch)->close();
+  }
+  proxy.stop();
+  proxy_thread.join();
+  boost::asio::post(server.executor(), [&] { server.shutdown(); });
+  server_thread.join();
+  judge.finish(std::chrono::system_clock::now());
+
+  auto count = [&](std::string_view clause) {
+    return std::count_if(judge.findings().begin(), judge.findings().end(), [&](const Finding& f) {
+      return f.side == Side::server && f.clause == clause && f.severity == Severity::fail;
+    });
+  };
+  std::string dump;
+  for (const auto& f : judge.findings()) {
+    dump += std::string(side_name(f.side)) + " " + f.clause + " " + f.message + "\n";
+  }
+  EXPECT_EQ(count("EV-TRN-005"), 2) << dump;  // no result; a second ACK
+  EXPECT_EQ(count("EV-TRN-006"), 1) << dump;
+  EXPECT_EQ(count("EV-TRN-025"), 1) << dump;
+  EXPECT_EQ(count("EV-OBJ-005"), 1) << dump;
+  EXPECT_EQ(count("EV-TRN-022"), 1) << dump;  // get_dms before login acked as a success
+  // The client's only fault is the request before login.
+  for (const auto& f : judge.findings()) {
+    if (f.side == Side::client) EXPECT_EQ(f.clause, "EV-TRN-022") << dump;
   }
 }
 

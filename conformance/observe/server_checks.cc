@@ -231,7 +231,7 @@ class ObjectChecks {
     }
   }
 
-  void x3dh(const std::string& what, const rapidjson::Value& x) {
+  void x3dh(const std::string& what, const rapidjson::Value& x, const std::string& recipient) {
     if (!check_keys(s_, what, x,
                     {"EV-OBJ-016", {"sender", "ik", "spk", "ek", "key_tree", "position", "id"}})) {
       return;
@@ -249,6 +249,28 @@ class ObjectChecks {
     expect_type(s_, x["position"].IsInt64() && x["position"].GetInt64() >= 1, "EV-OBJ-016",
                 what + ".position", "an integer ≥ 1", &x["position"]);
     expect_type(s_, is_id(x["id"]), "EV-OBJ-016", what + ".id", "an Id", &x["id"]);
+    // EV-DM-011: the object carries what create_dm sent, for this recipient's position.
+    const auto made =
+        is_id(x["id"]) ? j_.created_dms.find(x["id"].GetInt64()) : j_.created_dms.end();
+    if (made != j_.created_dms.end() && !recipient.empty()) {
+      const CreatedDm& d = made->second;
+      const auto pos = std::find(d.targets.begin(), d.targets.end(), recipient);
+      if (s_.expect(pos != d.targets.end(), "EV-DM-011",
+                    what + " reaches " + recipient + ", who is not a target of DM " +
+                        std::to_string(made->first))) {
+        const std::size_t i = static_cast<std::size_t>(pos - d.targets.begin());
+        s_.expect(str(x["sender"]) == d.creator, "EV-DM-011", what + ".sender is not the creator");
+        s_.expect(
+            x["position"].IsInt64() && x["position"].GetInt64() == static_cast<std::int64_t>(i + 1),
+            "EV-DM-011", what + ".position is not " + std::to_string(i + 1));
+        if (i < d.spks.size()) {
+          s_.expect(str(x["spk"]) == d.spks[i] && str(x["ek"]) == d.eks[i], "EV-DM-011",
+                    what + ".spk / .ek are not the ones create_dm sent for " + recipient);
+        }
+        s_.expect(sio::to_json(x["key_tree"]) == d.key_tree_json, "EV-DM-011",
+                  what + ".key_tree is not the array create_dm sent");
+      }
+    }
     // EV-DM-011: ik is the sender's registered identity key.
     const auto u = j_.users.find(str(x["sender"]));
     if (u != j_.users.end() && is_key_text(x["ik"])) {
@@ -334,6 +356,19 @@ void check_result(Judge::Impl& j, Scope& s, Connection& c, const Request& req,
           for (const auto& u : p["usernames"].GetArray()) members.push_back(str(u));
         }
         j.dm_members[res.GetInt64()] = std::move(members);
+        CreatedDm d;
+        d.creator = c.user;
+        if (p.HasMember("usernames") && p["usernames"].IsArray()) {
+          for (const auto& u : p["usernames"].GetArray()) d.targets.push_back(str(u));
+        }
+        if (p.HasMember("messages") && p["messages"].IsArray()) {
+          for (const auto& m : p["messages"].GetArray()) {
+            d.spks.push_back(m.IsObject() && m.HasMember("spk") ? str(m["spk"]) : "");
+            d.eks.push_back(m.IsObject() && m.HasMember("ek") ? str(m["ek"]) : "");
+          }
+        }
+        if (p.HasMember("key_tree")) d.key_tree_json = sio::to_json(p["key_tree"]);
+        j.created_dms[res.GetInt64()] = std::move(d);
       }
       break;
     case Event::get_dms: {
@@ -583,7 +618,7 @@ void Judge::Impl::check_notification(Connection& c, Clock::time_point at, const 
   } else if (name == n::kScheduledSent || name == n::kScheduledSoon) {
     small("EV-MSG-031", {"dm_id", "schedule_id"});
   } else if (name == n::kX3dh) {
-    o.x3dh(what, p);
+    o.x3dh(what, p, c.state == Connection::State::logged_in ? c.user : std::string());
     if (p.IsObject() && p.HasMember("id") && is_id(p["id"]) &&
         c.state == Connection::State::logged_in) {
       auto& members = dm_members[p["id"].GetInt64()];
