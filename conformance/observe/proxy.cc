@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,11 +13,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace unm::conformance::observe {
 
@@ -24,7 +28,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using Plain = beast::tcp_stream;
+using Tls = beast::ssl_stream<beast::tcp_stream>;
 using Ec = boost::system::error_code;
 template <class T>
 using Awaitable = asio::awaitable<T>;
@@ -60,6 +67,32 @@ class Proxy::Impl {
 
   Expected<std::uint16_t, std::string> listen() {
     Ec ec;
+    if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
+      if (opts_.tls_cert_file.empty() || opts_.tls_key_file.empty()) {
+        return Unexpected{std::string("TLS needs both a certificate and a key")};
+      }
+      server_ctx_.emplace(ssl::context::tls_server);
+      server_ctx_->use_certificate_chain_file(opts_.tls_cert_file, ec);
+      if (ec)
+        return Unexpected{"cannot use certificate " + opts_.tls_cert_file + ": " + ec.message()};
+      server_ctx_->use_private_key_file(opts_.tls_key_file, ssl::context::pem, ec);
+      if (ec) return Unexpected{"cannot use key " + opts_.tls_key_file + ": " + ec.message()};
+    }
+    if (opts_.upstream_tls) {
+      if (opts_.upstream_verify) {
+        client_ctx_.set_verify_mode(ssl::verify_peer);
+        client_ctx_.set_default_verify_paths(ec);
+        if (!opts_.upstream_ca_file.empty()) {
+          client_ctx_.load_verify_file(opts_.upstream_ca_file, ec);
+          if (ec) {
+            return Unexpected{"cannot read CA file " + opts_.upstream_ca_file + ": " +
+                              ec.message()};
+          }
+        }
+      } else {
+        client_ctx_.set_verify_mode(ssl::verify_none);
+      }
+    }
     const auto addr = asio::ip::make_address(opts_.listen_host, ec);
     if (ec) return Unexpected{"cannot listen on '" + opts_.listen_host + "': not an IP address"};
     const tcp::endpoint ep(addr, opts_.listen_port);
@@ -124,11 +157,57 @@ class Proxy::Impl {
         continue;  // e.g. too many open files: keep serving the others
       }
       sock.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(ioc_, serve_client(std::move(sock)), asio::detached);
+      if (server_ctx_) {
+        asio::co_spawn(ioc_, serve_tls(std::move(sock)), asio::detached);
+      } else if (opts_.upstream_tls) {
+        asio::co_spawn(ioc_, serve_client<Plain, Tls>(Plain(std::move(sock))), asio::detached);
+      } else {
+        asio::co_spawn(ioc_, serve_client<Plain, Plain>(Plain(std::move(sock))), asio::detached);
+      }
     }
   }
 
-  Awaitable<Ec> connect_upstream(beast::tcp_stream& s) {
+  // serve_tls completes the listener's TLS handshake, then serves the connection.
+  Awaitable<void> serve_tls(tcp::socket sock) {
+    Tls cs(std::move(sock), *server_ctx_);
+    Ec ec;
+    beast::get_lowest_layer(cs).expires_after(kConnectTimeout);
+    co_await cs.async_handshake(ssl::stream_base::server, redirect(ec));
+    beast::get_lowest_layer(cs).expires_never();
+    if (ec) co_return;
+    if (opts_.upstream_tls) {
+      co_await serve_client<Tls, Tls>(std::move(cs));
+    } else {
+      co_await serve_client<Tls, Plain>(std::move(cs));
+    }
+  }
+
+  template <class US>
+  US make_upstream() {
+    if constexpr (std::is_same_v<US, Tls>) {
+      return US(ioc_, client_ctx_);
+    } else {
+      return US(ioc_);
+    }
+  }
+
+  // connect_upstream connects (and for TLS: SNI, host-name check, handshake) `s`.
+  template <class US>
+  Awaitable<Ec> connect_upstream(US& us) {
+    Ec ec = co_await connect_tcp(beast::get_lowest_layer(us));
+    if (ec) co_return ec;
+    if constexpr (std::is_same_v<US, Tls>) {
+      SSL_set_tlsext_host_name(us.native_handle(), opts_.upstream_host.c_str());
+      if (opts_.upstream_verify)
+        us.set_verify_callback(ssl::host_name_verification(opts_.upstream_host));
+      beast::get_lowest_layer(us).expires_after(kConnectTimeout);
+      co_await us.async_handshake(ssl::stream_base::client, redirect(ec));
+      beast::get_lowest_layer(us).expires_never();
+    }
+    co_return ec;
+  }
+
+  Awaitable<Ec> connect_tcp(beast::tcp_stream& s) {
     Ec ec;
     tcp::resolver resolver(ioc_);
     const auto results = co_await resolver.async_resolve(
@@ -153,10 +232,10 @@ class Proxy::Impl {
 
   // serve_client forwards the HTTP requests of one client connection, one at a time (long-polling
   // clients use one connection per outstanding request), over one upstream connection.
-  Awaitable<void> serve_client(tcp::socket sock) {
-    beast::tcp_stream cs(std::move(sock));
+  template <class CS, class US>
+  Awaitable<void> serve_client(CS cs) {
     beast::flat_buffer cbuf;
-    std::optional<beast::tcp_stream> us;
+    std::optional<US> us;
     beast::flat_buffer ubuf;
     for (;;) {
       Ec ec;
@@ -165,7 +244,7 @@ class Proxy::Impl {
       co_await http::async_read(cs, cbuf, parser, redirect(ec));
       if (ec) co_return;
       if (websocket::is_upgrade(parser.get())) {
-        co_await relay_websocket(std::move(cs), parser.release());
+        co_await relay_websocket<CS, US>(std::move(cs), parser.release());
         co_return;
       }
       http::request<http::string_body> req = parser.release();
@@ -182,7 +261,7 @@ class Proxy::Impl {
       for (int attempt = 0; attempt < 2 && !ok; ++attempt) {
         const bool reused = us.has_value();
         if (!us) {
-          us.emplace(ioc_);
+          us.emplace(make_upstream<US>());
           ubuf.clear();
           ec = co_await connect_upstream(*us);
           if (ec) {
@@ -226,15 +305,16 @@ class Proxy::Impl {
       res.keep_alive(keep);
       co_await http::async_write(cs, res, redirect(ec));
       if (ec || !keep) {
-        cs.socket().shutdown(tcp::socket::shutdown_both, ec);
+        beast::get_lowest_layer(cs).socket().shutdown(tcp::socket::shutdown_both, ec);
         co_return;
       }
     }
   }
 
   // pump copies messages from one WebSocket to the other until `from` ends, then closes `to`.
-  Awaitable<void> pump(websocket::stream<beast::tcp_stream>& from,
-                       websocket::stream<beast::tcp_stream>& to, Direction dir, WireTap::WsId id) {
+  template <class From, class To>
+  Awaitable<void> pump(websocket::stream<From>& from, websocket::stream<To>& to, Direction dir,
+                       WireTap::WsId id) {
     beast::flat_buffer buf;
     Ec ec;
     for (;;) {
@@ -256,16 +336,18 @@ class Proxy::Impl {
     beast::get_lowest_layer(to).socket().close(ignored);
   }
 
-  Awaitable<void> relay_websocket(beast::tcp_stream cs, http::request<http::string_body> req) {
+  template <class CS, class US>
+  Awaitable<void> relay_websocket(CS cs, http::request<http::string_body> req) {
     Ec ec;
     const std::string target(req.target());
-    websocket::stream<beast::tcp_stream> uws(ioc_);
-    ec = co_await connect_upstream(beast::get_lowest_layer(uws));
+    US raw = make_upstream<US>();
+    ec = co_await connect_upstream(raw);
     if (ec) {
       auto r = bad_gateway(req.version(), ec.message());
       co_await http::async_write(cs, r, redirect(ec));
       co_return;
     }
+    websocket::stream<US> uws(std::move(raw));
     uws.set_option(websocket::stream_base::decorator([&req](websocket::request_type& r) {
       for (const auto& f : req) {
         if (!handshake_own_field(f.name())) r.set(f.name_string(), f.value());
@@ -287,7 +369,7 @@ class Proxy::Impl {
       co_await http::async_write(cs, r, redirect(ec));
       co_return;
     }
-    websocket::stream<beast::tcp_stream> cws(std::move(cs));
+    websocket::stream<CS> cws(std::move(cs));
     cws.read_message_max(kBodyLimit);
     co_await cws.async_accept(req, redirect(ec));
     if (ec) co_return;
@@ -302,6 +384,8 @@ class Proxy::Impl {
   }
 
   asio::io_context ioc_{1};
+  std::optional<ssl::context> server_ctx_;
+  ssl::context client_ctx_{ssl::context::tls_client};
   ProxyOptions opts_;
   WireTap& tap_;
   tcp::acceptor acceptor_;

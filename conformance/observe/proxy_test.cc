@@ -350,5 +350,75 @@ TEST(ObserveFaultyServer, IsReportedOnTheServerSide) {
   }
 }
 
+// TLS on both sides: an https client → observe (its own certificate) → an https reference
+// server (verified with the CA file), over polling and the upgrade to wss.
+TEST(ObserveTls, ForwardsAndJudgesHttpsOnBothSides) {
+  ASSERT_TRUE(crypto::init().has_value());
+  TempDir dir("observe-tls");
+  const std::string cert = (dir.path() / "cert.pem").string();
+  const std::string key = (dir.path() / "key.pem").string();
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "the openssl command is not available";
+  ServerProcessOptions o;
+  o.executable = UNM_SERVER_EXE;
+  o.db = dir.path() / "chat.db";
+  o.flags = {"--tls-cert", cert, "--tls-key", key};
+  ServerProcess server(o);
+  ASSERT_FALSE(server.url().empty());
+  Judge judge;
+  WireTap tap(judge);
+  ProxyOptions po;
+  po.upstream_host = "127.0.0.1";
+  po.upstream_port =
+      static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+  po.upstream_tls = true;
+  po.upstream_ca_file = cert;
+  po.tls_cert_file = cert;
+  po.tls_key_file = key;
+  Proxy proxy(po, tap);
+  const auto port = proxy.listen();
+  ASSERT_TRUE(port.has_value()) << port.error();
+  std::thread t([&] { proxy.run(0ms, false); });
+  {
+    ChannelOptions co;
+    co.ca_file = cert;
+    co.polling_then_upgrade = true;
+    auto ch = transport::connect_channel("https://127.0.0.1:" + std::to_string(*port), co);
+    ASSERT_TRUE(ch.has_value()) << ch.error().detail;
+    EXPECT_EQ((*ch)->transport_name(), "websocket");
+    for (int i = 0; i < 3; ++i) {
+      auto r = (*ch)->call("username_exists", R"([{"username":"nobody"}])", 5s);
+      ASSERT_TRUE(r.has_value()) << r.error().detail;
+      EXPECT_NE(r->find("\"success\":true"), std::string::npos) << *r;
+    }
+    (*ch)->close();
+  }
+  proxy.stop();
+  t.join();
+  judge.finish(std::chrono::system_clock::now());
+  EXPECT_TRUE(judge.findings().empty());
+  EXPECT_EQ(judge.stats().requests, 3u);
+  EXPECT_EQ(judge.stats().acks, 3u);
+  // An untrusted upstream certificate is refused: without the CA file the client gets no session.
+  ProxyOptions strict = po;
+  strict.upstream_ca_file.clear();
+  Judge j2;
+  WireTap tap2(j2);
+  Proxy p2(strict, tap2);
+  const auto port2 = p2.listen();
+  ASSERT_TRUE(port2.has_value());
+  std::thread t2([&] { p2.run(0ms, false); });
+  ChannelOptions co;
+  co.ca_file = cert;
+  co.connect_timeout = 3s;
+  EXPECT_FALSE(
+      transport::connect_channel("https://127.0.0.1:" + std::to_string(*port2), co).has_value());
+  p2.stop();
+  t2.join();
+}
+
 }  // namespace
 }  // namespace unm::conformance::observe

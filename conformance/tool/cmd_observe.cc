@@ -30,9 +30,12 @@ constexpr const char* kHelp =
     "\n"
     "options:\n"
     "  --listen HOST:PORT   address to listen on (PORT 0: any free port; the line\n"
-    "                       'listening on http://HOST:PORT' on stdout names it)\n"
-    "  --upstream URL       the server: http://host:port or ws://host:port (path ignored:\n"
-    "                       request targets are forwarded as the client sends them)\n"
+    "                       'listening on http(s)://HOST:PORT' on stdout names it)\n"
+    "  --upstream URL       the server: http(s)://host:port or ws(s)://host:port (path\n"
+    "                       ignored: request targets are forwarded as the client sends them)\n"
+    "  --tls-cert F --tls-key F   PEM certificate and key: clients must use https/wss\n"
+    "  --ca-file F          extra trusted CA (PEM) for an https/wss upstream\n"
+    "  --insecure           do not verify the upstream's certificate (test servers only)\n"
     "  --duration D         stop after D (e.g. 90, 90s, 5m, 1h); default: until SIGINT/SIGTERM\n"
     "  --json F, --junit F, --html F   write reports\n"
     "  --fail-on SIDE       client | server | any (default) | none: which findings of\n"
@@ -91,6 +94,8 @@ int observe_command(std::span<const std::string> args) {
   std::string fail_on_text = "any";
   std::chrono::milliseconds duration{0};
   bool quiet = false;
+  bool insecure = false;
+  std::string tls_cert, tls_key, ca_file;
   std::string command = "unmanageable-conformance observe";
   for (const auto& a : args) command += " " + a;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -132,9 +137,12 @@ int observe_command(std::span<const std::string> args) {
         if (!d) return usage("--duration '" + v + "' is not a positive duration (90, 90s, 5m)");
         duration = *d;
       }
-    } else if (flag == "--tls-cert" || flag == "--tls-key" || flag == "--insecure" ||
-               flag == "--ca-file") {
-      return usage(flag + ": TLS is not supported by observe yet (see docs/observe.md)");
+    } else if (flag == "--insecure") {
+      insecure = true;
+    } else if (flag == "--tls-cert" || flag == "--tls-key" || flag == "--ca-file") {
+      std::string v;
+      if (!take(v)) return usage(flag + " needs a value");
+      (flag == "--tls-cert" ? tls_cert : flag == "--tls-key" ? tls_key : ca_file) = v;
     } else {
       return usage("unknown option '" + args[i] + "'");
     }
@@ -148,7 +156,9 @@ int observe_command(std::span<const std::string> args) {
     return usage("cannot use --upstream '" + upstream +
                  "': " + std::string(transport::url_error_name(url.error())));
   }
-  if (url->tls) return usage("--upstream: https/wss is not supported by observe yet");
+  if ((tls_cert.empty()) != (tls_key.empty())) {
+    return usage("--tls-cert and --tls-key go together");
+  }
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) return usage("--listen must be HOST:PORT");
   ProxyOptions po;
@@ -165,6 +175,11 @@ int observe_command(std::span<const std::string> args) {
   }
   po.upstream_host = url->host;
   po.upstream_port = url->port;
+  po.upstream_tls = url->tls;
+  po.upstream_verify = !insecure;
+  po.upstream_ca_file = ca_file;
+  po.tls_cert_file = tls_cert;
+  po.tls_key_file = tls_key;
 
   Judge judge;
   WireTap tap(judge);
@@ -189,7 +204,8 @@ int observe_command(std::span<const std::string> args) {
   meta.upstream = upstream;
   meta.command = command;
   meta.started = std::chrono::system_clock::now();
-  std::printf("listening on http://%s → %s\n", meta.listen.c_str(), upstream.c_str());
+  std::printf("listening on %s://%s → %s\n", tls_cert.empty() ? "http" : "https",
+              meta.listen.c_str(), upstream.c_str());
   std::fflush(stdout);
   const auto t0 = std::chrono::steady_clock::now();
   meta.stop_reason = proxy.run(duration, true);
