@@ -188,9 +188,13 @@ int observe_command(std::span<const std::string> args) {
       std::printf("%s\n", console_line(f).c_str());
       std::fflush(stdout);
     });
-    po.on_tick = [&judge] {
-      std::printf("%s\n", console_progress(judge.findings(), judge.stats()).c_str());
+    // Progress every 5 s, only when something changed (a quiet proxy stays quiet).
+    po.on_tick = [&judge, last = std::string()]() mutable {
+      std::string now = console_progress(judge.findings(), judge.stats());
+      if (now == last) return;
+      std::printf("%s\n", now.c_str());
       std::fflush(stdout);
+      last = std::move(now);
     };
   }
   Proxy proxy(po, tap);
