@@ -12,6 +12,11 @@ namespace unm::conformance::observe {
 
 namespace sio = transport::sio;
 
+namespace {
+// kIvFrameMax bounds the frame text kept with each IV's first use.
+constexpr std::size_t kIvFrameMax = 400;
+}  // namespace
+
 Scope::Scope(Judge::Impl& judge, Side side, const Connection& conn, Clock::time_point at,
              std::vector<FrameRecord> frames)
     : judge_(judge),
@@ -126,7 +131,7 @@ void Judge::Impl::check_signature(Scope& s, const std::string& signer, std::stri
                                   std::string what, const std::string& msg_hex,
                                   const std::string& sig_hex) {
   const std::string memo = signer + "|" + msg_hex + "|" + sig_hex;
-  if (verified_sigs.count(memo)) {
+  if (verified_sigs.count(std::hash<std::string>{}(memo))) {
     s.expect(true, clause, "");
     return;
   }
@@ -148,7 +153,7 @@ void Judge::Impl::check_signature(Scope& s, const std::string& signer, std::stri
   }
   ++stats.signatures_verified;
   const bool ok = crypto::verify_hex(it->second.public_key, msg_hex, sig_hex).has_value();
-  if (ok) verified_sigs.insert(memo);
+  if (ok) verified_sigs.insert(std::hash<std::string>{}(memo));
   s.expect(ok, clause,
            what + " does not verify under " + signer + "'s identity key " +
                it->second.public_key.substr(0, 16) + "…");
@@ -163,8 +168,10 @@ void Judge::Impl::record_iv(Scope& s, const std::string& key_scope, const std::s
   auto it = seen.find(iv);
   if (it == seen.end() || it->second.ciphertext_hash == hash) {
     if (it == seen.end()) {
-      IvOrigin o{hash, sender, s.session(),
-                 s.frames().empty() ? FrameRecord{} : s.frames().front()};
+      // Every IV is kept for the whole observation: keep only the head of its frame.
+      FrameRecord fr = s.frames().empty() ? FrameRecord{} : s.frames().front();
+      if (fr.text.size() > kIvFrameMax) fr.text = fr.text.substr(0, kIvFrameMax) + "…";
+      IvOrigin o{hash, sender, s.session(), std::move(fr)};
       seen.emplace(iv, std::move(o));
     }
     s.expect(true, "CR-AEAD-003", "");

@@ -142,7 +142,9 @@ class Judge::Impl {
   std::map<std::int64_t, std::int64_t> message_dm;                    // message id → DM id
   std::map<std::string, std::map<std::string, IvOrigin>> ivs;         // key scope → IV → origin
   std::map<std::string, std::vector<PendingSignature>> pending_sigs;  // signer → checks
-  std::set<std::string> verified_sigs;  // signer|msg|sig already verified (notifications repeat)
+  // verified_sigs holds hashes of signer|msg|sig already verified (a message is relayed to every
+  // member and again in history pages); hashes keep a long observation's memory small.
+  std::set<std::size_t> verified_sigs;
   std::vector<Finding> findings;
   Stats stats;
   FindingHook hook;
