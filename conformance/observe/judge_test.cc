@@ -3,8 +3,10 @@
 #include "conformance/observe/judge.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "reference/common/hex.h"
 #include "reference/crypto/keys.h"
@@ -313,6 +315,53 @@ TEST_F(JudgeTest, MalformedPacketsAreChargedToTheSender) {
   judge_.on_malformed(s_, Direction::to_client, now_, "9", "unknown_type", "TR-SIO-003");
   EXPECT_EQ(count(Side::client, "TR-SIO-003"), 1u);
   EXPECT_EQ(count(Side::server, "TR-SIO-003"), 1u);
+}
+
+// CR-AEAD-003 as a property: among correctly signed messages of one sender in one DM, exactly
+// the messages whose IV was already used for another ciphertext are reported, each once.
+RC_GTEST_PROP(JudgeProperty, IvReuseIsReportedExactlyForRepeatedIvs, ()) {
+  crypto::DeterministicRandom rng(*rc::gen::arbitrary<std::uint64_t>());
+  const Id alice = make_id(rng, "alice");
+  Judge judge;
+  const auto now = Clock::now();
+  const auto s = judge.open_session(now);
+  auto feed = [&](Direction d, const std::string& text) {
+    rapidjson::Document dom;
+    auto p = sio::decode(text, {}, &dom);
+    RC_ASSERT(p.has_value());
+    sio::Incoming in{sio::Message{*p, {}}, std::move(dom)};
+    judge.on_packet(s, d, now, in, text);
+  };
+  feed(Direction::to_server, R"(21["register",{"username":"alice","public_key":")" + alice.pub +
+                                 R"(","spk":")" + alice.spk + R"(","sig":")" + alice.sig +
+                                 R"(","own_storage":""}])");
+  feed(Direction::to_client, R"(31[{"success":true,"result":true}])");
+  feed(Direction::to_server, R"(22["login",{"username":"alice"}])");
+  feed(Direction::to_client, R"(32[{"success":true,"result":")" + alice.spk + R"("}])");
+  feed(Direction::to_server,
+       R"(23["login_challenge_response",{"response":")" + alice.spk + R"("}])");
+  feed(Direction::to_client, R"(33[{"success":true,"result":true}])");
+  // IVs drawn from a small pool so that repeats happen.
+  const auto picks = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 4));
+  std::vector<std::string> pool;
+  for (int i = 0; i < 4; ++i) pool.push_back(random_hex(rng, 12));
+  std::set<std::string> used;
+  std::size_t expected = 0;
+  int id = 10;
+  for (int k : picks) {
+    const std::string ct = pool[static_cast<std::size_t>(k)] + random_hex(rng, 20);
+    expected += used.count(pool[static_cast<std::size_t>(k)]);
+    used.insert(pool[static_cast<std::size_t>(k)]);
+    feed(Direction::to_server,
+         "2" + std::to_string(++id) + R"(["send_message",{"id":5,"message":")" + ct +
+             R"(","signature":")" + sign_hex(alice, ct) + R"(","schedule":0,"delete":0}])");
+  }
+  std::size_t reported = 0;
+  for (const Finding& f : judge.findings()) {
+    RC_ASSERT(f.clause == "CR-AEAD-003");
+    ++reported;
+  }
+  RC_ASSERT(reported == expected);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "conformance/observe/wire_tap.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <algorithm>
 
@@ -105,6 +106,38 @@ TEST(WireTap, MalformedDataIsChargedToItsSender) {
   // Unknown sessions (the server refuses them, TR-EIO-001) are not judged.
   tap.on_poll_request("POST", "/socket.io/?EIO=4&transport=polling&sid=zzz", "9", t);
   EXPECT_EQ(j.findings().size(), 3u);
+}
+
+// Hostile bytes in any direction, on polling or WebSocket, never crash the tap or the judge, and
+// every finding names a clause and a session.
+RC_GTEST_PROP(WireTapProperty, ArbitraryTrafficNeverCrashesAndFindingsAreComplete, ()) {
+  Judge j;
+  WireTap tap(j);
+  const auto t = Clock::now();
+  tap.on_poll_response("GET", "/socket.io/?EIO=4&transport=polling", 200, kOpen, t);
+  const std::string q = "/socket.io/?EIO=4&transport=polling&sid=abc";
+  const auto ws = tap.on_ws_open("/socket.io/?EIO=4&transport=websocket", t);
+  const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(
+      rc::gen::arbitrary<std::string>(),
+      rc::gen::map(rc::gen::arbitrary<std::string>(), [](std::string s) { return "42" + s; }),
+      rc::gen::element<std::string>(
+          R"(421["send_message",{"id":1,"message":"00","signature":"11","schedule":0,"delete":0}])",
+          R"(431[{"success":true,"result":true}])", R"(42["message_notification",{}])",
+          R"(451-["get_dms",{"_placeholder":true,"num":0}])", "40", "2probe", "5", "1")));
+  for (const std::string& p : pieces) {
+    const int where = *rc::gen::inRange(0, 4);
+    if (where == 0) tap.on_poll_request("POST", q, p, t);
+    if (where == 1) tap.on_poll_response("GET", q, 200, p, t);
+    if (where == 2) tap.on_ws_message(ws, Direction::to_server, *rc::gen::arbitrary<bool>(), p, t);
+    if (where == 3) tap.on_ws_message(ws, Direction::to_client, false, p, t);
+  }
+  tap.on_ws_close(ws, t + std::chrono::seconds(10));
+  j.finish(t + std::chrono::seconds(10));
+  for (const Finding& f : j.findings()) {
+    RC_ASSERT(!f.clause.empty());
+    RC_ASSERT(!f.session.empty());
+    RC_ASSERT(!f.message.empty());
+  }
 }
 
 }  // namespace
