@@ -19,6 +19,10 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/observe-clients-XXXXXX")"
 spid=""
 opid=""
 cleanup() {
+  # Children of observe_wrap_server.sh left behind if chat_flow.mjs killed the wrapper.
+  if [ -f "$tmp/wrap.pids" ]; then
+    for p in $(cat "$tmp/wrap.pids"); do kill -9 "$p" 2>/dev/null; done
+  fi
   [ -n "$opid" ] && kill -9 "$opid" 2>/dev/null
   [ -n "$spid" ] && kill -9 "$spid" 2>/dev/null
   rm -rf "$tmp"
@@ -106,6 +110,7 @@ node="${UNM_NODE:-}"
 if [ -n "$node" ] && [ -d "$src/interop/node_modules/socket.io-client" ] &&
   [ -d "$src/interop/node_modules/@noble/curves" ]; then
   OBSERVE_CONFORMANCE="$conf" OBSERVE_SERVER="$server" OBSERVE_JSON="$tmp/js.json" \
+    OBSERVE_PIDFILE="$tmp/wrap.pids" \
     "$node" "$src/interop/chat_flow.mjs" "$here/observe_wrap_server.sh" >"$tmp/js.out" 2>&1 ||
     { cat "$tmp/js.out"; cat "$tmp/js.json" 2>/dev/null; fail "the JavaScript chat flow through observe"; }
   grep -q '"requests":[1-9]' "$tmp/js.json" || fail "observe saw no JavaScript request"
