@@ -387,8 +387,9 @@ void check_result(Judge::Impl& j, Scope& s, Connection& c, const Request& req,
           if (s.expect(sm->IsObject(), "EV-DM-019", what + ".scheduled_messages is no object")) {
             for (auto it = sm->MemberBegin(); it != sm->MemberEnd(); ++it) {
               const std::string key = str(it->name);
-              s.expect(!key.empty() && std::all_of(key.begin(), key.end(), ::isdigit), "EV-OBJ-014",
-                       what + ".scheduled_messages key '" + key + "' is not decimal");
+              s.expect(!key.empty() && std::all_of(key.begin(), key.end(),
+                                                   [](char ch) { return ch >= '0' && ch <= '9'; }),
+                       "EV-OBJ-014", what + ".scheduled_messages key '" + key + "' is not decimal");
               const std::string w = what + ".scheduled_messages." + key;
               if (check_keys(s, w, it->value,
                              {"EV-OBJ-015", {"message", "signature", "timestamp"}})) {
