@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "conformance/tool/cmd_observe.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/fuzz_command.h"
 #include "conformance/tool/options.h"
@@ -36,6 +37,8 @@ constexpr Entry kCommands[] = {
      "generate or check crypto test vectors (the vectors tool)"},
     {"fuzz", unm::conformance::tool::fuzz_command,
      "fuzz a live server (--target URL --duration D)"},
+    {"observe", unm::conformance::tool::observe_command,
+     "judging proxy between a client and a server (--listen HOST:PORT --upstream URL)"},
 };
 
 void print_usage(std::FILE* out) {
