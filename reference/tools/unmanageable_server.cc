@@ -3,7 +3,6 @@
 // compliance echo applications. Flags, logs and exit codes: docs/server.md.
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <limits>
