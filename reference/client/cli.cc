@@ -10,6 +10,7 @@
 
 #include "reference/client/profile.h"
 #include "reference/client/rpc.h"
+#include "reference/common/command_line.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/keys.h"
 
@@ -40,11 +41,18 @@ constexpr const char* kDefaultServer = "http://127.0.0.1:5000";
 
 // ---------------------------------------------------------------- command table and help
 
+// OptionSpec is one option of one command (the global options are in add_global_options).
+struct OptionSpec {
+  const char* name;
+  const char* value;  // nullptr: a switch
+  const char* help;
+};
+
 struct CommandSpec {
   const char* path;  // "dm create"
   const char* args;  // "USER..."
   const char* summary;
-  std::set<std::string> options;  // command options allowed besides the global ones
+  std::vector<OptionSpec> options;  // command options allowed besides the global ones
   std::size_t min_pos;
   std::size_t max_pos;  // positional arguments after the path
 };
@@ -60,21 +68,22 @@ const std::vector<CommandSpec>& commands() {
       {"login",
        "[--wait SECONDS]",
        "log in and say which DMs were joined; with --wait, stay to accept pending invitations",
-       {"--wait"},
+       {{"--wait", "SECONDS", "stay that long (0 … 3600) to accept pending invitations"}},
        0,
        0},
       {"import",
        "USERNAME --phrase [WORD...]",
        "make this profile USERNAME's from its 24-word recovery phrase (the words, or one line "
        "on standard input); logs in to check it before saving",
-       {"--phrase"},
+       {{"--phrase", nullptr,
+         "the recovery phrase follows as words, or comes as one line on standard input"}},
        1,
        25},
       {"key show",
        "[--phrase]",
        "show the profile's username and public key; with --phrase, the recovery phrase "
        "(secret: it is the key)",
-       {"--phrase"},
+       {{"--phrase", nullptr, "also print the 24-word recovery phrase (secret: it is the key)"}},
        0,
        0},
       {"whoami", "", "show your own user object", {}, 0, 0},
@@ -83,7 +92,9 @@ const std::vector<CommandSpec>& commands() {
       {"profile",
        "[--status S] [--bio TEXT] [--picture TEXT]",
        "change your status, biography or picture",
-       {"--status", "--bio", "--picture"},
+       {{"--status", "S", "new status"},
+        {"--bio", "TEXT", "new biography"},
+        {"--picture", "TEXT", "new picture"}},
        0,
        0},
       {"friend add", "USER", "send a friend request", {}, 1, 1},
@@ -103,21 +114,33 @@ const std::vector<CommandSpec>& commands() {
       {"dm list", "", "list your DMs", {}, 0, 0},
       {"dm show", "DM", "show a DM, its latest message and your scheduled messages", {}, 1, 1},
       {"dm leave", "DM", "leave a DM", {}, 1, 1},
-      {"dm rename", "DM (NAME | --clear)", "rename a DM, or clear its name", {"--clear"}, 1, 2},
+      {"dm rename",
+       "DM (NAME | --clear)",
+       "rename a DM, or clear its name",
+       {{"--clear", nullptr, "clear the name instead of giving one"}},
+       1,
+       2},
       {"send",
        "DM TEXT [--schedule SECONDS] [--delete SECONDS]",
        "send an encrypted message",
-       {"--schedule", "--delete"},
+       {{"--schedule", "SECONDS", "send it that many seconds from now (0 … 31536000)"},
+        {"--delete", "SECONDS", "self-destruct that many seconds after sending (0 … 31536000)"}},
        2,
        2},
       {"cancel", "DM SCHEDULE_ID", "cancel one of your scheduled messages", {}, 2, 2},
       {"history",
        "DM [--count N] [--before TIMESTAMP]",
        "show messages, newest first",
-       {"--count", "--before"},
+       {{"--count", "N", "at most N messages (0 … 100, default 20)"},
+        {"--before", "TIMESTAMP", "only messages older than TIMESTAMP"}},
        1,
        1},
-      {"pin", "MESSAGE [--off]", "pin (or with --off unpin) a message", {"--off"}, 1, 1},
+      {"pin",
+       "MESSAGE [--off]",
+       "pin (or with --off unpin) a message",
+       {{"--off", nullptr, "unpin instead"}},
+       1,
+       1},
       {"pinned", "DM", "show the pinned messages of a DM", {}, 1, 1},
       {"edit", "MESSAGE TEXT", "replace the text of your own message", {}, 2, 2},
       {"react", "MESSAGE TEXT", "add an encrypted reaction to a message", {}, 2, 2},
@@ -127,14 +150,14 @@ const std::vector<CommandSpec>& commands() {
        "DM UUID [--stay SECONDS]",
        "join the DM's call and print who is in it; with --stay, stay in it that long "
        "(printing who joins and leaves), then leave it",
-       {"--stay"},
+       {{"--stay", "SECONDS", "stay in the call that long (1 … 86400), then leave it"}},
        2,
        2},
       {"call leave", "DM", "leave the DM's call", {}, 1, 1},
       {"watch",
        "[--duration SECONDS]",
        "print decrypted notifications live until interrupted",
-       {"--duration"},
+       {{"--duration", "SECONDS", "stop after that many seconds"}},
        0,
        0},
   };
@@ -142,100 +165,146 @@ const std::vector<CommandSpec>& commands() {
 }
 
 const std::set<std::string> kGroups = {"friend", "dm", "call", "key"};
-const std::set<std::string> kValueOptions = {
-    "--server",   "--profile", "--timeout", "--wait",   "--status",   "--bio",     "--picture",
-    "--schedule", "--delete",  "--count",   "--before", "--duration", "--dialect", "--stay"};
-const std::set<std::string> kFlags = {"--json", "--insecure", "--help",  "-h",
-                                      "--off",  "--clear",    "--phrase"};
-const std::set<std::string> kGlobal = {"--server",   "--profile", "--timeout", "--json",
-                                       "--insecure", "--help",    "-h",        "--dialect"};
 
-std::string main_help() {
-  std::string h =
-      "usage: unmanageable-client [--server URL] [--profile DIR] [--json] [--insecure]\n"
-      "                           [--timeout SECONDS] [--dialect D] COMMAND [ARGS]\n\n"
-      "The reference client of the Unmanageable end-to-end encrypted chat protocol. Each\n"
-      "command connects, logs in with the profile's identity key, acts and exits.\n\n"
-      "global options:\n"
-      "  --server URL       server address (default http://127.0.0.1:5000)\n"
-      "  --profile DIR      profile directory holding identity.json (default ~/.unmanageable)\n"
-      "  --json             machine-readable output (one JSON document; JSON lines for watch)\n"
-      "  --insecure         do not verify TLS certificates (test servers only)\n"
-      "  --timeout SECONDS  per-request timeout (default 10)\n"
-      "  --dialect D        document, deployed or auto (default): speak the protocol document or\n"
-      "                     the deployed implementation (events.md §12); auto asks the server\n"
-      "                     once. Every deviation met is reported as a warning naming its row.\n"
-      "  --help, -h         help for any command or group\n\n"
-      "commands:\n";
-  for (const auto& c : commands()) {
-    std::string line = std::string("  ") + c.path + " " + c.args;
-    if (line.size() < 44) line.resize(44, ' ');
-    h += line + " " + c.summary + "\n";
-  }
-  h +=
-      "\nexit codes: 0 ok, 1 server refused, 2 usage, 3 connection/timeout, 4 crypto verification\n"
-      "failure (also: a shown message failed its signature or tag), 5 local state, 6 server\n"
-      "protocol violation.\n";
-  return h;
-}
+constexpr const char* kProgram = "unmanageable-client";
 
-std::string group_help(const std::string& group) {
-  std::string h = "usage: unmanageable-client " + group + " SUBCOMMAND [ARGS]\n\nsubcommands:\n";
-  for (const auto& c : commands()) {
-    std::string path = c.path;
-    if (path.rfind(group + " ", 0) != 0) continue;
-    h += "  " + path.substr(group.size() + 1) + " " + c.args + "\n      " + c.summary + "\n";
-  }
-  return h;
-}
-
-std::string command_help(const CommandSpec& c) {
-  return std::string("usage: unmanageable-client [global options] ") + c.path + " " + c.args +
-         "\n\n" + c.summary + "\n(global options: unmanageable-client --help)\n";
-}
+constexpr const char* kExitCodes =
+    "exit codes: 0 ok, 1 server refused, 2 usage, 3 connection/timeout, 4 crypto verification\n"
+    "failure (also: a shown message failed its signature or tag), 5 local state, 6 server\n"
+    "protocol violation.\n";
 
 // ---------------------------------------------------------------- argument parsing
 
+// Parsed is a command line as the commands read it: positionals, option values (the last one
+// given wins) and switches.
 struct Parsed {
   std::vector<std::string> pos;
   std::map<std::string, std::string> opts;
   std::set<std::string> flags;
 };
 
-Expected<Parsed, std::string> parse_args(const std::vector<std::string>& args) {
-  Parsed p;
-  bool rest = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (rest || a.size() < 2 || a[0] != '-' || (a[1] != '-' && a != "-h")) {
-      p.pos.push_back(a);  // includes "-", negative numbers and texts like "-5"
-      continue;
-    }
-    if (a == "--") {
-      rest = true;
-      continue;
-    }
-    std::string name = a, value;
-    bool has_value = false;
-    if (auto eq = a.find('='); eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
-      has_value = true;
-    }
-    if (kFlags.count(name)) {
-      if (has_value) return Unexpected<std::string>{name + " takes no value"};
-      p.flags.insert(name == "-h" ? "--help" : name);
-    } else if (kValueOptions.count(name)) {
-      if (!has_value) {
-        if (i + 1 >= args.size()) return Unexpected<std::string>{name + " needs a value"};
-        value = args[++i];
-      }
-      p.opts[name] = value;
-    } else {
-      return Unexpected<std::string>{"unknown option " + name};
+// value_into / switch_into store an option under its name; values may be empty ("--bio ''").
+cli::Setter value_into(Parsed& p, std::string name) {
+  return [&p, name = std::move(name)](std::string_view v) -> std::optional<std::string> {
+    p.opts[name] = std::string(v);
+    return std::nullopt;
+  };
+}
+std::function<void()> switch_into(Parsed& p, std::string name) {
+  return [&p, name = std::move(name)] { p.flags.insert(name); };
+}
+
+void add_option(cli::Parser& parser, const OptionSpec& o, Parsed& into) {
+  if (o.value == nullptr) {
+    parser.flag(o.name, o.help, switch_into(into, o.name));
+  } else {
+    parser.option(o.name, o.value, o.help, value_into(into, o.name));
+  }
+}
+
+// kGlobalOptions are the options every command takes (declared by add_global_options).
+constexpr const char* kGlobalOptions[] = {"--server",   "--profile", "--json",
+                                          "--insecure", "--timeout", "--dialect"};
+
+// add_global_options declares the options every command takes.
+void add_global_options(cli::Parser& parser, Parsed& into) {
+  parser
+      .option("--server", "URL", "server address (default http://127.0.0.1:5000)",
+              value_into(into, "--server"))
+      .option("--profile", "DIR",
+              "profile directory holding identity.json (default $HOME/.unmanageable)",
+              value_into(into, "--profile"))
+      .flag("--json", "machine-readable output (one JSON document; JSON lines for watch)",
+            switch_into(into, "--json"))
+      .flag("--insecure", "do not verify TLS certificates (test servers only)",
+            switch_into(into, "--insecure"))
+      .option("--timeout", "SECONDS", "per-request timeout (default 10)",
+              value_into(into, "--timeout"))
+      .option("--dialect", "D",
+              "document, deployed or auto (default): speak the protocol document or\n"
+              "the deployed implementation (events.md §12); auto asks the server\n"
+              "once. Every deviation met is reported as a warning naming its row.",
+              [&into](std::string_view v) -> std::optional<std::string> {
+                if (!parse_dialect_choice(std::string(v))) {
+                  return "must be document, deployed or auto";
+                }
+                into.opts["--dialect"] = std::string(v);
+                return std::nullopt;
+              });
+}
+
+// Positionals may be free text ("-)", "-5"); `--` ends the options ("send 3 -- --text").
+void add_positionals(cli::Parser& parser, Parsed& into) {
+  parser.dash_words_are_positional().positionals(
+      "ARG", "", [&into](std::string_view v) -> std::optional<std::string> {
+        into.pos.emplace_back(v);
+        return std::nullopt;
+      });
+}
+
+// scan_parser reads any command line: the global options and every command's options, so that
+// the command can be found (and --help placed anywhere) before its own parser runs.
+cli::Parser scan_parser(Parsed& into) {
+  cli::Parser parser(kProgram, "", "");
+  add_global_options(parser, into);
+  std::set<std::string> declared;
+  for (const auto& c : commands()) {
+    for (const auto& o : c.options) {
+      if (declared.insert(o.name).second) add_option(parser, o, into);
     }
   }
-  return p;
+  add_positionals(parser, into);
+  parser.read_everything_before_help();
+  return parser;
+}
+
+std::string command_list() {
+  std::string h = "commands:\n";
+  for (const auto& c : commands()) {
+    std::string line = cli::cat("  ", c.path, " ", c.args);
+    if (line.size() < 44) line.resize(44, ' ');
+    h += line;
+    h += ' ';
+    h += c.summary;
+    h += '\n';
+  }
+  h += '\n';
+  h += kExitCodes;
+  return h;
+}
+
+std::string main_help() {
+  Parsed unused;
+  cli::Parser parser(kProgram,
+                     "unmanageable-client [--server URL] [--profile DIR] [--json] [--insecure]\n"
+                     "                           [--timeout SECONDS] [--dialect D] COMMAND [ARGS]",
+                     "The reference client of the Unmanageable end-to-end encrypted chat protocol. "
+                     "Each\ncommand connects, logs in with the profile's identity key, acts and "
+                     "exits.\n`unmanageable-client COMMAND --help` shows one command's arguments.");
+  add_global_options(parser, unused);
+  parser.epilogue(command_list());
+  return parser.help();
+}
+
+std::string group_help(const std::string& group) {
+  std::string h = cli::cat("usage: ", kProgram, " ", group, " SUBCOMMAND [ARGS]\n\nsubcommands:\n");
+  for (const auto& c : commands()) {
+    const std::string_view path = c.path;
+    if (!path.starts_with(group + " ")) continue;
+    h += cli::cat("  ", path.substr(group.size() + 1), " ", c.args, "\n      ", c.summary, "\n");
+  }
+  return h;
+}
+
+// command_parser is the parser of one command: its own options, then the global ones.
+cli::Parser command_parser(const CommandSpec& c, Parsed& into) {
+  cli::Parser parser(cli::cat(kProgram, " ", c.path),
+                     cli::cat(kProgram, " [global options] ", c.path, " ", c.args), c.summary);
+  for (const auto& o : c.options) add_option(parser, o, into);
+  add_global_options(parser, into);
+  add_positionals(parser, into);
+  parser.epilogue(kExitCodes);
+  return parser;
 }
 
 std::optional<std::int64_t> to_int(const std::string& s, std::int64_t lo, std::int64_t hi) {
@@ -344,12 +413,14 @@ class Json {
 
 std::string status_text(ContentStatus s, const std::string& text) {
   if (s == ContentStatus::ok) return text;
-  return "<" + std::string(content_status_name(s)) + ">";
+  // Appends, not `"<" + std::string(…)`: that form draws a false -Wrestrict from GCC 12 at -O3.
+  return cli::cat("<", content_status_name(s), ">");
 }
 
 std::string human_message(const ReadMessage& m) {
-  std::string out = "#" + std::to_string(m.raw.id) + " " + m.raw.timestamp + " " + m.raw.sender +
-                    (m.raw.pinned ? " [pinned]" : "") + ": " + status_text(m.status, m.text);
+  // Built by appending: `"#" + std::to_string(…) + …` draws a false -Wrestrict from GCC 12 at -O3.
+  std::string out = cli::cat("#", std::to_string(m.raw.id), " ", m.raw.timestamp, " ", m.raw.sender,
+                             m.raw.pinned ? " [pinned]" : "", ": ", status_text(m.status, m.text));
   if (m.raw.delete_timestamp) out += "  (self-destructs " + *m.raw.delete_timestamp + ")";
   for (const auto& r : m.reactions)
     out += "\n    reaction #" + std::to_string(r.raw.id) + " " + r.raw.sender + ": " +
@@ -396,8 +467,9 @@ class Runner {
   void finish();
   // report_warnings prints deviations met since the last report (human: stderr lines).
   void report_warnings();
+  // usage reports a usage error found while running (a value out of range for this command).
   int usage(const std::string& why) {
-    *env_.err << "error: " << why << "\n" << command_help(spec_);
+    *env_.err << cli::usage_line(cli::cat(kProgram, " ", spec_.path), why) << "\n";
     return kExitUsage;
   }
   int done(const std::string& human) {
@@ -1190,63 +1262,74 @@ int Runner::dispatch() {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, CliEnv& env) {
-  auto parsed = parse_args(args);
-  if (!parsed) {
-    *env.err << "error: " << parsed.error() << "\n" << main_help();
+  // First pass: find the command (and whether help or the version is asked for).
+  Parsed scanned;
+  const cli::Parser scan = scan_parser(scanned);
+  const auto outcome = scan.parse(args);
+  auto usage_error = [&env](std::string_view program, std::string_view why) {
+    *env.err << cli::usage_line(program, why) << "\n";
     return kExitUsage;
+  };
+  if (!outcome || *outcome == cli::Parsed::version) {
+    return *cli::finish(scan, outcome, *env.out, *env.err);
   }
-  Parsed& p = *parsed;
-  const bool help = p.flags.count("--help") > 0;
-  if (p.pos.empty()) {
-    *(help ? env.out : env.err) << main_help();
-    return help ? kExitOk : kExitUsage;
+  const bool help = *outcome == cli::Parsed::help;
+  const auto& pos = scanned.pos;
+  if (pos.empty()) {
+    if (help) {
+      *env.out << main_help();
+      return kExitOk;
+    }
+    return usage_error(kProgram, "no command given");
   }
-  std::string path = p.pos[0];
+  std::string path = pos[0];
   std::size_t consumed = 1;
   if (kGroups.count(path)) {
-    if (p.pos.size() < 2) {
-      *(help ? env.out : env.err) << group_help(path);
-      return help ? kExitOk : kExitUsage;
+    if (pos.size() < 2) {
+      if (help) {
+        *env.out << group_help(path);
+        return kExitOk;
+      }
+      return usage_error(cli::cat(kProgram, " ", path), "no subcommand given");
     }
-    path += " " + p.pos[1];
+    path += ' ';
+    path += pos[1];
     consumed = 2;
   }
   const CommandSpec* spec = nullptr;
   for (const auto& c : commands())
     if (path == c.path) spec = &c;
   if (spec == nullptr) {
-    *env.err << "error: unknown command '" << path << "'\n"
-             << (kGroups.count(p.pos[0]) ? group_help(p.pos[0]) : main_help());
-    return kExitUsage;
+    const std::string program = kGroups.count(pos[0]) ? cli::cat(kProgram, " ", pos[0]) : kProgram;
+    return usage_error(program, cli::cat("unknown command '", path, "'"));
   }
+  // Second pass: the command's own parser (its options and the global ones).
+  Parsed p;
+  const cli::Parser parser = command_parser(*spec, p);
   if (help) {
-    *env.out << command_help(*spec);
+    *env.out << parser.help();
     return kExitOk;
   }
-  for (const auto& [name, v] : p.opts)
-    if (!kGlobal.count(name) && !spec->options.count(name)) {
-      *env.err << "error: " << name << " does not apply to '" << path << "'\n"
-               << command_help(*spec);
-      return kExitUsage;
+  std::set<std::string> given;
+  for (const auto& [name, v] : scanned.opts) given.insert(name);
+  given.insert(scanned.flags.begin(), scanned.flags.end());
+  for (const auto& name : given) {
+    bool applies = false;
+    for (const auto& o : spec->options) applies = applies || name == o.name;
+    for (const char* g : kGlobalOptions) applies = applies || name == g;
+    if (!applies) {
+      return usage_error(parser.program(), cli::cat(name, " does not apply to '", path, "'"));
     }
-  for (const auto& f : p.flags)
-    if (!kGlobal.count(f) && !spec->options.count(f)) {
-      *env.err << "error: " << f << " does not apply to '" << path << "'\n" << command_help(*spec);
-      return kExitUsage;
-    }
-  if (auto d = p.opts.find("--dialect"); d != p.opts.end() && !parse_dialect_choice(d->second)) {
-    *env.err << "error: --dialect must be document, deployed or auto\n" << command_help(*spec);
-    return kExitUsage;
   }
+  const auto parsed = parser.parse(args);
+  if (const auto code = cli::finish(parser, parsed, *env.out, *env.err)) return *code;
   const std::size_t n = p.pos.size() - consumed;
   if (n < spec->min_pos || n > spec->max_pos) {
-    *env.err << "error: wrong number of arguments\n" << command_help(*spec);
-    return kExitUsage;
+    return usage_error(parser.program(), "wrong number of arguments");
   }
   // Positional arguments of the command start at index 0 for Runner::arg().
-  Parsed shifted = p;
-  shifted.pos.erase(shifted.pos.begin(), shifted.pos.begin() + static_cast<long>(consumed));
-  Runner r(env, shifted, *spec);
+  p.pos.erase(p.pos.begin(), p.pos.begin() + static_cast<long>(consumed));
+  Runner r(env, p, *spec);
   return r.run();
 }
 

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,36 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run("x", {"--bogus", "whoami"}).code, kExitUsage);          // unknown option
   EXPECT_EQ(run("x", {"whoami", "--schedule", "5"}).code, kExitUsage);  // wrong command
   EXPECT_EQ(run("x", {"--server"}).code, kExitUsage);                   // missing value
+  // Every usage error is one line in the common form (command_line.h), nothing on stdout.
+  const std::vector<std::vector<std::string>> bad = {{},
+                                                     {"dm"},
+                                                     {"dm", "explode"},
+                                                     {"send", "1"},
+                                                     {"--bogus", "whoami"},
+                                                     {"whoami", "--schedule", "5"},
+                                                     {"--json=1", "whoami"}};
+  for (const auto& args : bad) {
+    auto r = run("x", args);
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("unmanageable-client")) << r.err;
+    EXPECT_TRUE(r.err.ends_with(" --help)\n")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  auto wrong = run("x", {"whoami", "--schedule", "5"});
+  EXPECT_EQ(wrong.err,
+            "unmanageable-client whoami: --schedule does not apply to 'whoami' "
+            "(see unmanageable-client whoami --help)\n");
+  // --help anywhere on the line shows the help of the command named on it.
+  auto late = run("x", {"--help", "history"});
+  EXPECT_EQ(late.code, kExitOk);
+  EXPECT_NE(late.out.find("--count N"), std::string::npos) << late.out;
+  // Text that looks like a short option, and anything after `--`, is an argument.
+  EXPECT_EQ(run("x", {"send", "1", "-5", "--json"}).code, kExitLocal);  // no profile "x"
+  EXPECT_EQ(run("x", {"send", "1", "--", "--text"}).code, kExitLocal);
+  auto version = run("x", {"whoami", "--version"});
+  EXPECT_EQ(version.code, kExitOk);
+  EXPECT_TRUE(version.out.starts_with("unmanageable-client ")) << version.out;
 }
 
 TEST_F(CliTest, ExitCodesForLocalAndTransportFailures) {

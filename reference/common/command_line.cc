@@ -77,6 +77,16 @@ Parser& Parser::positionals(std::string value_name, std::string help, Setter set
   return *this;
 }
 
+Parser& Parser::dash_words_are_positional() {
+  dash_words_positional_ = true;
+  return *this;
+}
+
+Parser& Parser::read_everything_before_help() {
+  help_after_everything_ = true;
+  return *this;
+}
+
 Parser& Parser::environment(std::string name, std::string help, Setter set) {
   env_only_.push_back(EnvOnly{std::move(name), std::move(help), std::move(set)});
   return *this;
@@ -103,15 +113,27 @@ Expected<Parsed, std::string> Parser::parse(std::span<const std::string> args,
 Expected<Parsed, std::string> Parser::parse(std::span<const std::string_view> args,
                                             const EnvLookup& env) const {
   std::vector<const Option*> given;
+  bool help = false;
+  bool options_ended = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") return Parsed::help;
-    if (arg == "--version") return Parsed::version;
-    if (!arg.starts_with("-") || arg == "-") {
+    if (!options_ended && arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    const bool single_dash_word = arg.size() > 1 && arg[0] == '-' && arg[1] != '-' && arg != "-h";
+    if (options_ended || !arg.starts_with("-") || arg == "-" ||
+        (dash_words_positional_ && single_dash_word)) {
       if (!positionals_) return Unexpected{cat("unexpected argument: ", arg)};
       if (auto why = positionals_->set(arg)) return Unexpected{*why};
       continue;
     }
+    if (arg == "--help" || arg == "-h") {
+      if (!help_after_everything_) return Parsed::help;
+      help = true;
+      continue;
+    }
+    if (arg == "--version") return Parsed::version;
     std::optional<std::string_view> inline_value;
     if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
       inline_value = arg.substr(eq + 1);
@@ -135,6 +157,7 @@ Expected<Parsed, std::string> Parser::parse(std::span<const std::string_view> ar
     }
     if (auto why = o->set(value)) return Unexpected{cat(arg, ": ", *why)};
   }
+  if (help) return Parsed::help;
   // Environment variables fill in what the command line left out.
   for (const Option& o : options_) {
     if (o.env.empty()) continue;
@@ -185,14 +208,12 @@ std::string Parser::help() const {
   return out;
 }
 
+std::string usage_line(std::string_view program, std::string_view reason) {
+  return cat(program, ": ", reason, " (see ", program, " --help)");
+}
+
 std::string Parser::usage_error(std::string_view reason) const {
-  std::string s = program_;
-  s += ": ";
-  s += reason;
-  s += " (see ";
-  s += program_;
-  s += " --help)";
-  return s;
+  return usage_line(program_, reason);
 }
 
 std::optional<int> finish(const Parser& parser, const Expected<Parsed, std::string>& parsed,

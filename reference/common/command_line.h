@@ -6,6 +6,7 @@
 //   --version         "<program> <version> (commit <sha>)" on stdout, exit 0 (parsing stops)
 //   a usage error     one line "<program>: <reason> (see <program> --help)" on stderr, exit 2
 //   --name VALUE      also --name=VALUE; a switch given a value is an error
+//   --                ends the options: every later argument is a positional
 //   environment       an option's variable is read only when the option is not on the command
 //                     line (the command line wins); a bad value names the variable
 //
@@ -71,6 +72,16 @@ class Parser {
   // positionals accepts arguments that are not options (without it they are errors).
   Parser& positionals(std::string value_name, std::string help, Setter set);
 
+  // dash_words_are_positional makes an argument with one leading dash ("-5", "-)") a positional
+  // rather than an unknown flag, for programs whose positionals are free text or numbers
+  // (-h stays the help).
+  Parser& dash_words_are_positional();
+
+  // read_everything_before_help makes --help/-h anywhere ask for the help only once the whole
+  // line has been read (and found valid), so that a program with subcommands can show the help
+  // of the command named after the flag ("prog --help send"). By default --help stops parsing.
+  Parser& read_everything_before_help();
+
   // environment declares a variable that has no option (e.g. UNM_DATA_DIR); read after the
   // command line.
   Parser& environment(std::string name, std::string help, Setter set);
@@ -115,7 +126,13 @@ class Parser {
   std::optional<Option> positionals_;
   std::vector<EnvOnly> env_only_;
   std::string epilogue_;
+  bool dash_words_positional_ = false;
+  bool help_after_everything_ = false;
 };
+
+// usage_line is "<program>: <reason> (see <program> --help)": the one line of a usage error, for
+// a usage error found after parsing (a value out of range for this command, a missing argument).
+std::string usage_line(std::string_view program, std::string_view reason);
 
 // finish prints what a parse outcome asks for: the help (out, exit 0), the version line (out,
 // exit 0) or the usage error (err, exit 2). It returns nothing when the program should run.

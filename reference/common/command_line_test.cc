@@ -178,6 +178,59 @@ TEST(CommandLine, ABadEnvironmentValueNamesTheVariable) {
   EXPECT_EQ(r.error(), "P_N (environment): expected 1");
 }
 
+TEST(CommandLine, DoubleDashEndsTheOptions) {
+  Tool t;
+  ASSERT_TRUE(t.parse({"a", "--", "--quiet", "-x", "--help", "--version"}));
+  EXPECT_FALSE(t.quiet);
+  EXPECT_EQ(t.files, (std::vector<std::string>{"a", "--quiet", "-x", "--help", "--version"}));
+  Parser strict("strict", "strict", "");
+  std::vector<std::string_view> after{"--", "x"};
+  auto r = strict.parse(after);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "unexpected argument: x");
+}
+
+TEST(CommandLine, DashWordsArePositionalOnlyWhenAsked) {
+  Tool plain;
+  auto r = plain.parse({"-5"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), "unknown flag: -5");
+  Tool t;
+  t.parser.dash_words_are_positional();
+  ASSERT_TRUE(t.parse({"-5", "-)", "-", "x"}));
+  EXPECT_EQ(t.files, (std::vector<std::string>{"-5", "-)", "-", "x"}));
+  auto bogus = t.parse({"--bogus"});
+  ASSERT_FALSE(bogus);  // two dashes are still an option
+  EXPECT_EQ(bogus.error(), "unknown flag: --bogus");
+  Tool h;
+  h.parser.dash_words_are_positional();
+  auto help = h.parse({"-h"});
+  ASSERT_TRUE(help);
+  EXPECT_EQ(*help, Parsed::help);
+}
+
+TEST(CommandLine, HelpAfterEverythingReadsTheWholeLine) {
+  Tool t;
+  t.parser.read_everything_before_help();
+  auto r = t.parse({"--help", "send", "--jobs", "2"});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(*r, Parsed::help);
+  EXPECT_EQ(t.files, (std::vector<std::string>{"send"}));
+  EXPECT_EQ(t.jobs, 2);
+  Tool bad;
+  bad.parser.read_everything_before_help();
+  auto e = bad.parse({"-h", "--bogus"});
+  ASSERT_FALSE(e);  // a bad line is a usage error, even with --help on it
+  EXPECT_EQ(e.error(), "unknown flag: --bogus");
+}
+
+TEST(CommandLine, UsageLineIsTheCommonForm) {
+  EXPECT_EQ(usage_line("prog sub", "wrong number of arguments"),
+            "prog sub: wrong number of arguments (see prog sub --help)");
+  Tool t;
+  EXPECT_EQ(t.parser.usage_error("x"), usage_line("tool", "x"));
+}
+
 // Any argument list either parses or gives one non-empty reason; never a crash.
 RC_GTEST_PROP(CommandLine, AnyArgumentsGiveAnOutcome, ()) {
   const auto args = *rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(

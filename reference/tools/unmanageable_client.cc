@@ -7,23 +7,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "reference/client/cli.h"
-#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 
 int main(int argc, char** argv) {
-  // --version as every program answers it (reference/common/command_line.h, issue 17).
-  for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--version") {
-      std::cout << unm::version_line("unmanageable-client") << "\n";
-      return 0;
-    }
-  }
   // SIGINT/SIGTERM are taken by one thread with sigwait (no global flag, no async-signal
   // handler): the first asks `watch` to stop cleanly, a second one exits at once.
   sigset_t signals;
@@ -45,6 +36,7 @@ int main(int argc, char** argv) {
   if (!unm::crypto::init()) {
     std::cerr << "error: libsodium could not be initialised\n";
   } else {
+    // The command line, --help and --version included, is read by run_cli (cli::Parser).
     std::vector<std::string> args(argv + 1, argv + argc);
     unm::client::CliEnv env;
     env.out = &std::cout;
