@@ -206,6 +206,8 @@ void add_option(cli::Parser& parser, const OptionSpec& o, Parsed& into) {
 constexpr const char* kGlobalOptions[] = {"--server",   "--profile", "--json",
                                           "--insecure", "--timeout", "--dialect"};
 
+std::optional<std::int64_t> to_int(const std::string& s, std::int64_t lo, std::int64_t hi);
+
 // add_global_options declares the options every command takes.
 void add_global_options(cli::Parser& parser, Parsed& into) {
   parser
@@ -218,8 +220,13 @@ void add_global_options(cli::Parser& parser, Parsed& into) {
             switch_into(into, "--json"))
       .flag("--insecure", "do not verify TLS certificates (test servers only)",
             switch_into(into, "--insecure"))
-      .option("--timeout", "SECONDS", "per-request timeout (default 10)",
-              value_into(into, "--timeout"))
+      .option("--timeout", "SECONDS", "per-request timeout, 1 … 3600 (default 10)",
+              // Checked while parsing, so a bad value is a usage error (exit 2) like any other.
+              [&into](std::string_view v) -> std::optional<std::string> {
+                if (!to_int(std::string(v), 1, 3600)) return "must be 1 … 3600 seconds";
+                into.opts["--timeout"] = std::string(v);
+                return std::nullopt;
+              })
       .option("--dialect", "D",
               "document, deployed or auto (default): speak the protocol document or\n"
               "the deployed implementation (events.md §12); auto asks the server\n"

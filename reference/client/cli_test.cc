@@ -92,7 +92,9 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
                                                      {"send", "1"},
                                                      {"--bogus", "whoami"},
                                                      {"whoami", "--schedule", "5"},
-                                                     {"--json=1", "whoami"}};
+                                                     {"--json=1", "whoami"},
+                                                     {"--timeout", "0", "whoami"},
+                                                     {"--timeout", "ten", "whoami"}};
   for (const auto& args : bad) {
     auto r = run("x", args);
     EXPECT_EQ(r.code, kExitUsage);
