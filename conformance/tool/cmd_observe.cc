@@ -3,6 +3,7 @@
 // each protocol violation with its side, clause, session, time and frames.
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <span>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "conformance/observe/proxy.h"
 #include "conformance/observe/wire_tap.h"
 #include "conformance/tool/cmd_observe.h"
+#include "reference/common/command_line.h"
 #include "reference/transport/client_url.h"
 
 namespace unm::conformance::tool {
@@ -19,35 +21,23 @@ namespace {
 
 using namespace observe;
 
-constexpr const char* kHelp =
-    "usage: unmanageable-conformance observe --listen HOST:PORT --upstream URL [options]\n"
-    "\n"
+constexpr const char* kProgram = "unmanageable-conformance observe";
+
+constexpr const char* kDescription =
     "A judging proxy: point any client at http://HOST:PORT instead of the server. Everything is\n"
     "forwarded unchanged to URL (long-polling, WebSocket, the upgrade, binary frames, CORS\n"
     "pre-flights); every Socket.IO packet is decoded in both directions and checked against\n"
     "events.md / crypto.md. Each violation is printed at once with its side (client|server),\n"
-    "clause, session and frames; reports are written when observation stops.\n"
-    "\n"
-    "options:\n"
-    "  --listen HOST:PORT   address to listen on (PORT 0: any free port; the line\n"
-    "                       'listening on http(s)://HOST:PORT' on stdout names it)\n"
-    "  --upstream URL       the server: http(s)://host:port or ws(s)://host:port (path\n"
-    "                       ignored: request targets are forwarded as the client sends them)\n"
-    "  --tls-cert F --tls-key F   PEM certificate and key: clients must use https/wss\n"
-    "  --ca-file F          extra trusted CA (PEM) for an https/wss upstream\n"
-    "  --insecure           do not verify the upstream's certificate (test servers only)\n"
-    "  --duration D         stop after D (e.g. 90, 90s, 5m, 1h); default: until SIGINT/SIGTERM\n"
-    "  --json F, --junit F, --html F   write reports\n"
-    "  --fail-on SIDE       client | server | any (default) | none: which findings of\n"
-    "                       severity fail make the exit status 1\n"
-    "  --quiet              no live lines (findings and progress), only the summary\n"
-    "\n"
-    "exit status: 0 no failing finding on the --fail-on side(s), 1 failing findings,\n"
-    "             2 usage error or cannot listen\n";
+    "clause, session and frames; reports are written when observation stops.";
 
+constexpr const char* kExitText =
+    "exit status: 0 no failing finding on the --fail-on side(s), 1 failing findings,\n"
+    "             2 usage error or cannot listen";
+
+// usage reports a usage error found after parsing in the common one-line form (command_line.h).
 int usage(const std::string& why) {
-  std::fprintf(stderr, "observe: %s\n(see unmanageable-conformance observe --help)\n", why.c_str());
-  return 2;
+  std::fprintf(stderr, "%s\n", cli::usage_line(kProgram, why).c_str());
+  return cli::kExitUsage;
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
@@ -96,57 +86,42 @@ int observe_command(std::span<const std::string> args) {
   bool quiet = false;
   bool insecure = false;
   std::string tls_cert, tls_key, ca_file;
-  std::string command = "unmanageable-conformance observe";
-  for (const auto& a : args) command += " " + a;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    std::string value;
-    bool has_value = false;
-    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      has_value = true;
-    }
-    auto take = [&](std::string& out) {
-      if (has_value) {
-        out = value;
-        return true;
-      }
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kHelp, stdout);
-      return 0;
-    } else if (flag == "--quiet") {
-      quiet = true;
-    } else if (flag == "--listen" || flag == "--upstream" || flag == "--json" ||
-               flag == "--junit" || flag == "--html" || flag == "--fail-on" ||
-               flag == "--duration") {
-      std::string v;
-      if (!take(v)) return usage(flag + " needs a value");
-      if (flag == "--listen") listen = v;
-      if (flag == "--upstream") upstream = v;
-      if (flag == "--json") json = v;
-      if (flag == "--junit") junit = v;
-      if (flag == "--html") html = v;
-      if (flag == "--fail-on") fail_on_text = v;
-      if (flag == "--duration") {
-        const auto d = parse_duration(v);
-        if (!d) return usage("--duration '" + v + "' is not a positive duration (90, 90s, 5m)");
-        duration = *d;
-      }
-    } else if (flag == "--insecure") {
-      insecure = true;
-    } else if (flag == "--tls-cert" || flag == "--tls-key" || flag == "--ca-file") {
-      std::string v;
-      if (!take(v)) return usage(flag + " needs a value");
-      (flag == "--tls-cert" ? tls_cert : flag == "--tls-key" ? tls_key : ca_file) = v;
-    } else {
-      return usage("unknown option '" + args[i] + "'");
-    }
-  }
+  cli::Parser p(kProgram,
+                "unmanageable-conformance observe --listen HOST:PORT --upstream URL [options]",
+                kDescription);
+  p.option("--listen", "HOST:PORT",
+           "address to listen on (PORT 0: any free port; the line\n"
+           "'listening on http(s)://HOST:PORT' on stdout names it)",
+           listen)
+      .option("--upstream", "URL",
+              "the server: http(s)://host:port or ws(s)://host:port (path ignored:\n"
+              "request targets are forwarded as the client sends them)",
+              upstream)
+      .option("--tls-cert", "F", "PEM certificate: clients must use https/wss (with --tls-key)",
+              tls_cert)
+      .option("--tls-key", "F", "PEM private key of --tls-cert", tls_key)
+      .option("--ca-file", "F", "extra trusted CA (PEM) for an https/wss upstream", ca_file)
+      .flag("--insecure", "do not verify the upstream's certificate (test servers only)", insecure)
+      .option("--duration", "D",
+              "stop after D (e.g. 90, 90s, 5m, 1h); default: until SIGINT/SIGTERM",
+              [&duration](std::string_view v) -> std::optional<std::string> {
+                const auto d = parse_duration(std::string(v));
+                if (!d) return "is not a positive duration (90, 90s, 5m)";
+                duration = *d;
+                return std::nullopt;
+              })
+      .option("--json", "F", "write the JSON report", json)
+      .option("--junit", "F", "write the JUnit XML report", junit)
+      .option("--html", "F", "write the HTML report", html)
+      .option("--fail-on", "SIDE",
+              "client | server | any (default) | none: which findings of\n"
+              "severity fail make the exit status 1",
+              fail_on_text)
+      .flag("--quiet", "no live lines (findings and progress), only the summary", quiet)
+      .epilogue(kExitText);
+  if (auto rc = cli::finish(p, p.parse(args), std::cout, std::cerr)) return *rc;
+  std::string command = kProgram;
+  for (const auto& a : args) command.append(" ").append(a);
   if (listen.empty()) return usage("--listen HOST:PORT is required");
   if (upstream.empty()) return usage("--upstream URL is required");
   const auto fail_on = parse_fail_on(fail_on_text);

@@ -3,64 +3,57 @@
 // implementations with per-case agreement and each run's transcripts (docs/conformance.md).
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
 #include "conformance/src/report_merge.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/options.h"
+#include "reference/common/command_line.h"
 
 namespace unm::conformance::tool {
 
 namespace {
 
-const char* kHelp =
-    "usage: unmanageable-conformance report --html OUT [--junit OUT] [NAME=]A.json "
-    "[NAME=]B.json ...\n\n"
-    "Builds one report from the JSON reports of several runs (`run --json F`): a matrix of\n"
-    "cases x implementations coloured by outcome, per-case agreement, and every run's\n"
-    "transcripts. NAME= names a run's column (default: the implementation of its\n"
-    "expectations file, else its target).\n\n"
-    "  --html OUT    write the HTML report\n"
-    "  --junit OUT   write JUnit XML with one testsuite per run\n\n"
-    "exit status: 0 the runs agree on every case, 1 they differ, 2 usage or file error\n";
+constexpr const char* kProgram = "unmanageable-conformance report";
 
 }  // namespace
 
 int report_command(std::span<const std::string> args) {
   std::string html, junit;
   std::vector<std::pair<std::string, std::string>> inputs;  // name, path
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kHelp, stdout);
-      return 0;
-    }
-    if (a == "--html" || a == "--junit") {
-      if (i + 1 >= args.size()) {
-        std::fprintf(stderr, "unmanageable-conformance report: %s needs a value\n", a.c_str());
-        return 2;
-      }
-      (a == "--html" ? html : junit) = args[++i];
-    } else if (a.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "unmanageable-conformance report: unknown option %s (try --help)\n",
-                   a.c_str());
-      return 2;
-    } else {
-      // NAME=path, unless the whole argument is an existing file.
-      const auto eq = a.find('=');
-      if (eq != std::string::npos && !std::ifstream(a)) {
-        inputs.emplace_back(a.substr(0, eq), a.substr(eq + 1));
-      } else {
-        inputs.emplace_back("", a);
-      }
-    }
-  }
+  cli::Parser p(
+      kProgram,
+      "unmanageable-conformance report --html OUT [--junit OUT] [NAME=]A.json "
+      "[NAME=]B.json ...",
+      "Builds one report from the JSON reports of several runs (`run --json F`): a matrix "
+      "of\ncases x implementations coloured by outcome, per-case agreement, and every "
+      "run's\ntranscripts. NAME= names a run's column (default: the implementation of "
+      "its\nexpectations file, else its target).");
+  p.option("--html", "OUT", "write the HTML report", html)
+      .option("--junit", "OUT", "write JUnit XML with one testsuite per run", junit)
+      .positionals("[NAME=]FILE", "a run's JSON report",
+                   [&inputs](std::string_view v) -> std::optional<std::string> {
+                     // NAME=path, unless the whole argument is an existing file.
+                     const std::string a(v);
+                     const auto eq = a.find('=');
+                     if (eq != std::string::npos && !std::ifstream(a)) {
+                       inputs.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+                     } else {
+                       inputs.emplace_back("", a);
+                     }
+                     return std::nullopt;
+                   })
+      .epilogue(
+          "exit status: 0 the runs agree on every case, 1 they differ, 2 usage or file error");
+  if (auto rc = cli::finish(p, p.parse(args), std::cout, std::cerr)) return *rc;
   if (inputs.empty() || (html.empty() && junit.empty())) {
-    std::fprintf(stderr,
-                 "unmanageable-conformance report: give --html OUT (or --junit OUT) and at least "
-                 "one JSON report (try --help)\n");
-    return 2;
+    std::fprintf(
+        stderr, "%s\n",
+        cli::usage_line(kProgram, "give --html OUT (or --junit OUT) and at least one JSON report")
+            .c_str());
+    return cli::kExitUsage;
   }
   std::vector<ReportRun> runs;
   for (const auto& [name, path] : inputs) {

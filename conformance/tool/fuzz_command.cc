@@ -12,6 +12,7 @@
 #include "conformance/tool/fuzz_command_core.h"
 #include "conformance/tool/fuzz_findings.h"
 #include "conformance/tool/fuzz_live.h"
+#include "reference/common/version.h"
 #include "reference/crypto/keys.h"
 #include "reference/transport/event_channel.h"
 
@@ -20,11 +21,15 @@ namespace unm::conformance::tool {
 int fuzz_command(std::span<const std::string> args) {
   auto o = livefuzz::parse_options(args);
   if (!o) {
-    std::fprintf(stderr, "fuzz: %s\n\n%s", o.error().c_str(), livefuzz::help_text().c_str());
-    return 2;
+    std::fprintf(stderr, "%s\n", cli::usage_line(livefuzz::kFuzzProgram, o.error()).c_str());
+    return cli::kExitUsage;
   }
   if (o->help) {
     std::fputs(livefuzz::help_text().c_str(), stdout);
+    return 0;
+  }
+  if (o->version) {
+    std::printf("%s\n", version_line("unmanageable-conformance").c_str());
     return 0;
   }
   if (!crypto::init()) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "reference/protocol/objects.h"
 
@@ -168,73 +169,108 @@ Expected<std::chrono::seconds, std::string> parse_duration(std::string_view text
   return std::chrono::seconds(static_cast<std::int64_t>(n * mult));
 }
 
+namespace {
+
+// unsigned_in parses a whole decimal number in lo … hi (the setter's refusal names the range).
+std::optional<std::string> unsigned_in(std::string_view v, std::uint64_t lo, std::uint64_t hi,
+                                       std::uint64_t& out) {
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || p != v.data() + v.size()) return "needs a non-negative integer";
+  if (n < lo || n > hi) {
+    return cli::cat("must be ", std::to_string(lo), " … ", std::to_string(hi));
+  }
+  out = n;
+  return std::nullopt;
+}
+
+constexpr const char* kFuzzDescription =
+    "Live-server fuzzer: logs in as fresh users, then sends malformed and mutated events and\n"
+    "frames (wrong types, missing and extra keys, huge values, invalid hex and points, wrong\n"
+    "argument shapes, unknown events, out-of-order login steps, raw broken packets, abrupt\n"
+    "disconnects). It checks that every request gets a well-formed ack, that no invalid input\n"
+    "is acked with success, and that the server stays alive. A missing ack is confirmed by a\n"
+    "probe on the same connection after --probe-after-ms, not by waiting out the timeout.\n"
+    "Findings are grouped by signature (event, mutation class, problem) with a count, the\n"
+    "first and the smallest occurrence; each new one is minimised and written to\n"
+    "DIR/scenarios/<signature>.json (replay: `unmanageable-conformance run --scenarios\n"
+    "DIR/scenarios`). A crash (connections refused) or hang (nothing answers) of the target\n"
+    "is told apart from a protocol deviation. The summary (requests/s, coverage of events x\n"
+    "mutation classes, findings per signature) is printed and written as JSON.";
+
+}  // namespace
+
+cli::Parser make_parser(Options& o) {
+  cli::Parser p(kFuzzProgram,
+                "unmanageable-conformance fuzz --target URL [--duration D] [--seed N]\n"
+                "         [--sessions N] [--expectations FILE] [--out DIR] [--summary FILE]\n"
+                "         [--call-timeout-ms MS] [--probe-after-ms MS] [--minimize-budget D] "
+                "[--insecure]",
+                kFuzzDescription);
+  auto duration_into = [](std::chrono::seconds& target) {
+    return [&target](std::string_view v) -> std::optional<std::string> {
+      auto d = parse_duration(v);
+      if (!d) return d.error();
+      target = *d;
+      return std::nullopt;
+    };
+  };
+  p.option("--target", "URL", "server to fuzz (http://, https://, ws://, wss://)", o.target)
+      .option("--duration", "D", "how long: 90, 90s, 5m, 1h (default 60s)",
+              duration_into(o.duration))
+      .option("--seed", "N", "seed of every choice (default 1); session i uses seed+i",
+              [&o](std::string_view v) {
+                return unsigned_in(v, 0, std::numeric_limits<std::uint64_t>::max(), o.seed);
+              })
+      .option("--sessions", "N", "parallel sessions, 1 … 64 (default 1)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                std::uint64_t n = 0;
+                if (auto e = unsigned_in(v, 1, 64, n)) return e;
+                o.sessions = static_cast<int>(n);
+                return std::nullopt;
+              })
+      .option("--expectations", "FILE",
+              "known findings: signature globs in the runner's expectations\n"
+              "format (\"fuzz.unblock.*\": {\"outcome\": \"fail\", ...})",
+              o.expectations)
+      .option("--out", "DIR", "where findings go (default ./fuzz-findings)", o.out_dir)
+      .option("--summary", "FILE", "JSON summary (default DIR/summary.json)", o.summary)
+      .option("--call-timeout-ms", "MS",
+              "how long to wait for the probe or a setup step, 1 … 600000 (default 5000)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                std::uint64_t n = 0;
+                if (auto e = unsigned_in(v, 1, 600'000, n)) return e;
+                o.call_timeout = std::chrono::milliseconds(n);
+                return std::nullopt;
+              })
+      .option("--probe-after-ms", "MS",
+              "wait this long for an ack before probing, 1 … 60000 (default 400)",
+              [&o](std::string_view v) -> std::optional<std::string> {
+                std::uint64_t n = 0;
+                if (auto e = unsigned_in(v, 1, 60'000, n)) return e;
+                o.probe_after = std::chrono::milliseconds(n);
+                return std::nullopt;
+              })
+      .option("--minimize-budget", "D",
+              "time to minimise new findings after the run (default 30s; 0: none)",
+              duration_into(o.minimize_budget))
+      .flag("--insecure", "do not verify TLS certificates", o.insecure)
+      .epilogue(
+          "exit status: 0 no new finding, 1 new protocol deviations, 2 usage or connection "
+          "error,\n3 the target crashed or hung");
+  return p;
+}
+
 Expected<Options, std::string> parse_options(std::span<const std::string> args) {
   Options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> Expected<std::string, std::string> {
-      if (i + 1 >= args.size()) return Unexpected{a + " needs a value"};
-      return args[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      o.help = true;
-    } else if (a == "--insecure") {
-      o.insecure = true;
-    } else if (a == "--expectations" || a == "--summary") {
-      auto v = value();
-      if (!v) return Unexpected{v.error()};
-      (a == "--expectations" ? o.expectations : o.summary) = *v;
-    } else if (a == "--sessions" || a == "--probe-after-ms" || a == "--minimize-budget") {
-      auto v = value();
-      if (!v) return Unexpected{v.error()};
-      if (a == "--minimize-budget") {
-        auto d = parse_duration(*v);
-        if (!d) return Unexpected{d.error()};
-        o.minimize_budget = *d;
-        continue;
-      }
-      std::uint64_t n = 0;
-      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-      if (ec != std::errc{} || p != v->data() + v->size()) {
-        return Unexpected{a + " needs a non-negative integer"};
-      }
-      if (a == "--sessions") {
-        if (n == 0 || n > 64) return Unexpected{a + " must be 1 … 64"};
-        o.sessions = static_cast<int>(n);
-      } else {
-        if (n == 0 || n > 60'000) return Unexpected{a + " must be 1 … 60000"};
-        o.probe_after = std::chrono::milliseconds(n);
-      }
-    } else if (a == "--target" || a == "--duration" || a == "--seed" || a == "--out" ||
-               a == "--call-timeout-ms") {
-      auto v = value();
-      if (!v) return Unexpected{v.error()};
-      if (a == "--target") {
-        o.target = *v;
-      } else if (a == "--duration") {
-        auto d = parse_duration(*v);
-        if (!d) return Unexpected{d.error()};
-        o.duration = *d;
-      } else if (a == "--out") {
-        o.out_dir = *v;
-      } else {
-        std::uint64_t n = 0;
-        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-        if (ec != std::errc{} || p != v->data() + v->size()) {
-          return Unexpected{a + " needs a non-negative integer"};
-        }
-        if (a == "--seed") {
-          o.seed = n;
-        } else {
-          if (n == 0 || n > 600'000) return Unexpected{a + " must be 1 … 600000"};
-          o.call_timeout = std::chrono::milliseconds(n);
-        }
-      }
-    } else {
-      return Unexpected{"unknown option " + a};
-    }
+  const cli::Parser p = make_parser(o);
+  auto parsed = p.parse(args, [](std::string_view) { return std::optional<std::string>(); });
+  if (!parsed) return Unexpected{parsed.error()};
+  o.help = *parsed == cli::Parsed::help;
+  o.version = *parsed == cli::Parsed::version;
+  if (!o.help && !o.version && o.target.empty()) {
+    return Unexpected{std::string("--target URL is required")};
   }
-  if (!o.help && o.target.empty()) return Unexpected{std::string("--target URL is required")};
   if (o.summary.empty())
     o.summary = (o.out_dir.empty() ? std::string(".") : o.out_dir) + "/summary.json";
   if (o.probe_after > o.call_timeout) o.probe_after = o.call_timeout;
@@ -242,38 +278,8 @@ Expected<Options, std::string> parse_options(std::span<const std::string> args) 
 }
 
 std::string help_text() {
-  return "usage: unmanageable-conformance fuzz --target URL [--duration D] [--seed N]\n"
-         "         [--sessions N] [--expectations FILE] [--out DIR] [--summary FILE]\n"
-         "         [--call-timeout-ms MS] [--probe-after-ms MS] [--minimize-budget D] "
-         "[--insecure]\n\n"
-         "Live-server fuzzer: logs in as fresh users, then sends malformed and mutated events and\n"
-         "frames (wrong types, missing and extra keys, huge values, invalid hex and points, wrong\n"
-         "argument shapes, unknown events, out-of-order login steps, raw broken packets, abrupt\n"
-         "disconnects). It checks that every request gets a well-formed ack, that no invalid "
-         "input\n"
-         "is acked with success, and that the server stays alive. A missing ack is confirmed by a\n"
-         "probe on the same connection after --probe-after-ms, not by waiting out the timeout.\n"
-         "Findings are grouped by signature (event, mutation class, problem) with a count, the\n"
-         "first and the smallest occurrence; each new one is minimised and written to\n"
-         "DIR/scenarios/<signature>.json (replay: `unmanageable-conformance run --scenarios\n"
-         "DIR/scenarios`). A crash (connections refused) or hang (nothing answers) of the target\n"
-         "is told apart from a protocol deviation. The summary (requests/s, coverage of events x\n"
-         "mutation classes, findings per signature) is printed and written as JSON.\n\n"
-         "  --target URL          server to fuzz (http://, https://, ws://, wss://)\n"
-         "  --duration D          how long: 90, 90s, 5m, 1h (default 60s)\n"
-         "  --seed N              seed of every choice (default 1); session i uses seed+i\n"
-         "  --sessions N          parallel sessions, 1 ... 64 (default 1)\n"
-         "  --expectations FILE   known findings: signature globs in the runner's expectations\n"
-         "                        format (\"fuzz.unblock.*\": {\"outcome\": \"fail\", ...})\n"
-         "  --out DIR             where findings go (default ./fuzz-findings)\n"
-         "  --summary FILE        JSON summary (default DIR/summary.json)\n"
-         "  --call-timeout-ms MS  how long to wait for the probe or a setup step (default 5000)\n"
-         "  --probe-after-ms MS   wait this long for an ack before probing (default 400)\n"
-         "  --minimize-budget D   time to minimise new findings after the run (default 30s; 0: "
-         "none)\n"
-         "  --insecure            do not verify TLS certificates\n\n"
-         "exit status: 0 no new finding, 1 new protocol deviations, 2 usage or connection error,\n"
-         "3 the target crashed or hung\n";
+  Options o;
+  return make_parser(o).help();
 }
 
 std::vector<std::pair<std::string, std::string>> well_formed(const Context& ctx) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "reference/common/command_line.h"
 #include "reference/common/expected.h"
 
 namespace unm::conformance::tool::livefuzz {
@@ -32,15 +33,24 @@ struct Options {
   std::string summary;                       // JSON summary (default <out>/summary.json)
   bool insecure = false;                     // skip TLS certificate checks (test servers)
   bool help = false;
+  bool version = false;
 };
+
+// kFuzzProgram names the command in its help, version and usage-error lines.
+inline constexpr const char* kFuzzProgram = "unmanageable-conformance fuzz";
 
 // parse_duration reads "90", "90s", "5m" or "1h" (at most 24 h).
 Expected<std::chrono::seconds, std::string> parse_duration(std::string_view text);
 
-// parse_options parses the fuzz command's flags (errors are usage errors, exit 2).
+// make_parser declares the fuzz command's options (the project's one parser, command_line.h),
+// storing into `o`.
+cli::Parser make_parser(Options& o);
+
+// parse_options parses the fuzz command's flags; an error is the reason of a usage error (exit 2),
+// printed with cli::usage_line.
 Expected<Options, std::string> parse_options(std::span<const std::string> args);
 
-// help_text is printed by `fuzz --help`.
+// help_text is printed by `fuzz --help` (the parser's help).
 std::string help_text();
 
 // Expect is what the server must answer to a request.

@@ -55,22 +55,26 @@ std::optional<std::string> deployed_cursor(std::string_view cursor) {
 }
 
 std::string WireDialect::probe_payload() {
-  return Payload().num("username", 0).text();
+  return "{}";
 }
 
 Result<Dialect> WireDialect::read_probe(const Result<rapidjson::Document>& outcome) {
-  if (outcome) {
-    dialect_ = Dialect::deployed;
-    note(30, "username_exists accepted a number as username: the deployed dialect is used");
-    return dialect_;
+  if (!outcome) {
+    return Unexpected<Error>{
+        Error{outcome.error().code,
+              "dialect detection (get_user_list probe): " + outcome.error().detail}};
   }
-  if (outcome.error().code == ErrorCode::refused) {
-    dialect_ = Dialect::document;
-    return dialect_;
+  bool internal_id = false;
+  if (outcome->IsArray()) {
+    for (const auto& u : outcome->GetArray()) {
+      if (u.IsObject() && u.HasMember("id")) internal_id = true;
+    }
   }
-  return Unexpected<Error>{
-      Error{outcome.error().code,
-            "dialect detection (username_exists probe): " + outcome.error().detail}};
+  dialect_ = internal_id ? Dialect::deployed : Dialect::document;
+  if (internal_id) {
+    note(14, "get_user_list entries carry an internal id: the deployed dialect is used");
+  }
+  return dialect_;
 }
 
 std::string_view WireDialect::unblock_event() {

@@ -7,10 +7,15 @@
 // the document dialect nothing is rewritten and a deviation stays a protocol error. Nothing here
 // touches a key, a signature or a ciphertext: no cryptographic check is ever relaxed (§12 #31).
 //
-// Detection (DialectChoice::automatic): one probe before anything else, `username_exists` with
-// the number 0 as username. The document refuses a non-string field (EV-TRN-018, R-FORMAT); the
-// deployed server answers `false` (§12 #30). The answer is a property of the server's code, not
-// of timing or state, so the probe cannot be flaky; it changes nothing on the server.
+// Detection (DialectChoice::automatic): one probe right after login, `get_user_list {}` — a
+// request valid in both dialects, so a client judged by `observe` sends nothing it should not.
+// Its result always holds the caller (EV-USR-004); the deployed server adds an internal `id` to
+// every entry (§12 #14, EV-USR-005), the document's User object has none. The answer is a
+// property of the server's code, not of timing or state, so the probe cannot be flaky; it
+// changes nothing on the server. Before login nothing the client sends or reads differs between
+// the dialects that matters (register, login, username_exists), so the document's reading is
+// used unsettled until then. (An earlier probe, `username_exists {"username":0}`, was ill-typed
+// on purpose — §12 #30 — and so broke EV-TRN-018 itself; observe reported it.)
 #pragma once
 
 #include <cstdint>
@@ -53,11 +58,12 @@ class WireDialect {
   void set_dialect(Dialect d) { dialect_ = d; }
 
   // ---- detection (automatic) ----
-  static constexpr std::string_view kProbeEvent = "username_exists";
-  // probe_payload is `{"username":0}`.
+  static constexpr std::string_view kProbeEvent = "get_user_list";
+  // probe_payload is `{}`.
   static std::string probe_payload();
-  // read_probe classifies the probe's outcome: success → deployed (noting #30), refusal →
-  // document; a timeout or broken connection is passed on.
+  // read_probe classifies the probe's outcome: a list whose entries carry `id` → deployed
+  // (noting #14), any other list → document; a refusal, a timeout or a broken connection is
+  // passed on (a logged-in get_user_list never fails on a conforming server).
   Result<Dialect> read_probe(const Result<rapidjson::Document>& outcome);
 
   // ---- what to send ----

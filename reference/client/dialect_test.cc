@@ -91,17 +91,26 @@ TEST(Dialect, DeployedDialectTranslatesAndWarnsOncePerRow) {
 }
 
 TEST(Dialect, ProbeOutcomeDecidesTheDialect) {
+  auto list = [](const char* text) {
+    rapidjson::Document doc;
+    doc.Parse(text);
+    return Result<rapidjson::Document>(std::move(doc));
+  };
+  // §12 #14: the deployed server's get_user_list entries carry an internal id.
   WireDialect d;
-  rapidjson::Document no;
-  no.SetBool(false);
-  EXPECT_EQ(*d.read_probe(Result<rapidjson::Document>(std::move(no))), Dialect::deployed);
-  EXPECT_TRUE(has_row(d, 30));
+  EXPECT_EQ(*d.read_probe(list(R"([{"username":"a","id":1},{"username":"b","id":2}])")),
+            Dialect::deployed);
+  EXPECT_TRUE(has_row(d, 14));
+  // EV-USR-004: User objects without id; the caller is always in the list.
   WireDialect e;
-  EXPECT_EQ(*e.read_probe(fail(ErrorCode::refused, "Invalid data format.")), Dialect::document);
+  EXPECT_EQ(*e.read_probe(list(R"([{"username":"a","public_key":"00"}])")), Dialect::document);
   EXPECT_TRUE(e.warnings().empty());
-  auto t = e.read_probe(fail(ErrorCode::timeout, "no ack"));
-  ASSERT_FALSE(t.has_value());
-  EXPECT_EQ(t.error().code, ErrorCode::timeout);
+  for (ErrorCode code : {ErrorCode::refused, ErrorCode::timeout}) {
+    WireDialect f;
+    auto t = f.read_probe(fail(code, "no"));
+    ASSERT_FALSE(t.has_value());
+    EXPECT_EQ(t.error().code, code);
+  }
 }
 
 // ---------------------------------------------------------------- sessions on a deployed fake
@@ -170,17 +179,34 @@ class DeployedSessionTest : public ::testing::Test {
   MiniServer server{rng, Dialect::deployed, 100ms};
 };
 
-TEST_F(DeployedSessionTest, AutoDetectsTheDeployedDialectWithOneProbe) {
+TEST_F(DeployedSessionTest, AutoDetectsTheDeployedDialectWithOneValidProbeAtLogin) {
   Client a = connect();
-  auto d = a->detect_dialect();
-  ASSERT_TRUE(d.has_value());
-  EXPECT_EQ(*d, Dialect::deployed);
-  ASSERT_EQ(a.wire->calls.size(), 1u);
-  EXPECT_EQ(a.wire->calls[0],
-            (std::pair<std::string, std::string>("username_exists", R"([{"username":0}])")));
-  EXPECT_TRUE(has_row(a->dialect(), 30));
+  // Before login nothing is sent to detect the dialect: the document's reading, unsettled.
+  ASSERT_TRUE(a->detect_dialect().has_value());
+  EXPECT_FALSE(a->dialect_settled());
+  EXPECT_TRUE(a.wire->calls.empty());
+  auto id = a->register_account("alice");
+  ASSERT_TRUE(id.has_value()) << describe(id.error());
+  ASSERT_TRUE(a->login(*id).has_value());
+  EXPECT_TRUE(a->dialect_settled());
+  EXPECT_EQ(a->dialect().dialect(), Dialect::deployed);
+  EXPECT_TRUE(has_row(a->dialect(), 14));
+  // Exactly one probe, well-formed (EV-USR-004: `{}`), right after the login challenge.
+  std::size_t probes = 0, at = 0;
+  for (std::size_t i = 0; i < a.wire->calls.size(); ++i) {
+    if (a.wire->calls[i].first == "get_user_list") {
+      ++probes;
+      at = i;
+      EXPECT_EQ(a.wire->calls[i].second, "[{}]");
+    }
+    EXPECT_NE(a.wire->calls[i].first, "username_exists");
+  }
+  EXPECT_EQ(probes, 1u);
+  ASSERT_GT(at, 0u);
+  EXPECT_EQ(a.wire->calls[at - 1].first, "login_challenge_response");
+  const std::size_t sent = a.wire->calls.size();
   ASSERT_TRUE(a->detect_dialect().has_value());  // settled: no second probe
-  EXPECT_EQ(a.wire->calls.size(), 1u);
+  EXPECT_EQ(a.wire->calls.size(), sent);
 }
 
 TEST(DialectDetection, AutoDetectsTheDocumentDialectWithoutWarnings) {
@@ -188,6 +214,10 @@ TEST(DialectDetection, AutoDetectsTheDocumentDialectWithoutWarnings) {
   crypto::DeterministicRandom rng{3};
   MiniServer server{rng};
   Session s(server.connect(), rng);
+  auto id = s.register_account("alice");
+  ASSERT_TRUE(id.has_value()) << describe(id.error());
+  ASSERT_TRUE(s.login(*id).has_value());
+  EXPECT_TRUE(s.dialect_settled());
   auto d = s.detect_dialect();
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(*d, Dialect::document);

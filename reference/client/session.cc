@@ -130,6 +130,8 @@ Result<Dialect> Session::detect_dialect() {
       dialect_.set_dialect(Dialect::deployed);
       break;
     case DialectChoice::automatic: {
+      // The probe needs a login (see dialect.h); until then the document's reading, unsettled.
+      if (!identity_) return dialect_.dialect();
       auto outcome = Rpc(*channel_, options_.call_timeout)
                          .call(WireDialect::kProbeEvent, WireDialect::probe_payload());
       auto d = dialect_.read_probe(outcome);
@@ -239,6 +241,8 @@ Result<void> Session::login(const Identity& identity) {
   if (!ok) return pass(ok);
   identity_ = identity;
   logged_in_at_ = std::chrono::steady_clock::now();
+  // Settled before anything is read or sent after login (dialect.h).
+  if (auto d = detect_dialect(); !d) return pass(d);
   key_cache_.insert_or_assign(identity.username, crypto::public_key(identity.private_key));
 
   // Key storage (CR-STORE-001) comes before anything that may need it, notably the pending
