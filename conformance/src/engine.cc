@@ -11,11 +11,13 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
 #include <rapidjson/pointer.h>
 
+#include "conformance/src/closest.h"
 #include "conformance/src/matcher.h"
 #include "conformance/src/vars.h"
 #include "reference/common/hex.h"
@@ -136,6 +138,7 @@ struct ActorRt {
   std::unique_ptr<tr::EventChannel> ch;
   std::shared_ptr<Inbox> inbox;
   std::map<std::string, std::uint64_t> labels;
+  std::uint64_t prev_mark = 0, this_mark = 0;  // inbox positions at the last two step starts
 };
 
 // Transcript is shared with the channels' observers (which run on I/O threads).
@@ -232,41 +235,59 @@ class CaseRunner {
       out.reason = c_.skip_reason;
       return out;
     }
-    StepResult setup = prepare();
+    StepResult r = prepare();
     std::size_t step_no = 0;
-    StepResult r = setup;
+    if (!r && r.error().verdict == RawVerdict::failed) {
+      // Setup (register, login, befriend) failed: judged by the case's own evidence.
+      Violation v;
+      v.basis = r.error().decided ? Basis::decided : s.basis;
+      v.reason = one_line("setup: " + r.error().reason);
+      v.clauses = s.clauses;
+      v.deviations = s.deviations;
+      out.violations.push_back(std::move(v));
+    }
     if (r) {
       for (const Step& st : s.steps) {
         ++step_no;
+        step_start_marks();
         transcript_->add(st.actor, '#',
                          "step " + std::to_string(step_no) + ": " +
                              std::string(step_kind_name(st.kind)) +
                              (st.name.empty() ? "" : " " + st.name));
         r = run_step(st);
-        if (!r) {
-          out.failed_step = step_no;
-          out.failed_basis =
-              (r.error().decided || st.basis == Basis::decided) ? Basis::decided : Basis::document;
-          break;
-        }
+        if (r) continue;
+        if (r.error().verdict != RawVerdict::failed) break;  // skipped or harness error
+        out.violations.push_back(make_violation(st, step_no, r.error()));
+        transcript_->add(st.actor, '#', "VIOLATION " + out.violations.back().reason);
+        if (st.hard) break;  // later steps depend on this one
+        r = {};              // soft: go on, so one deviation never hides the next
       }
     }
     if (!r && r.error().verdict == RawVerdict::skipped) {
       out.verdict = RawVerdict::skipped;
       out.reason = r.error().reason;
       out.failed_step = 0;
-    } else if (!r) {
-      out.verdict = r.error().verdict;
-      std::string where = out.failed_step
-                              ? "step " + std::to_string(out.failed_step) + " (" +
-                                    std::string(step_kind_name(s.steps[out.failed_step - 1].kind)) +
-                                    (s.steps[out.failed_step - 1].name.empty()
-                                         ? ""
-                                         : " " + s.steps[out.failed_step - 1].name) +
-                                    "): "
-                              : "setup: ";
-      out.reason = where + r.error().reason;
-      out.edge_case = c_.vector_edge_case && r.error().accepted_invalid;
+    } else if (!r && r.error().verdict == RawVerdict::error) {
+      out.verdict = RawVerdict::error;
+      out.failed_step = step_no;
+      out.reason =
+          one_line((step_no ? step_where(step_no) : std::string("setup: ")) + r.error().reason);
+      transcript_->add("", '#', "ERROR " + out.reason);
+    } else if (!out.violations.empty()) {
+      const Violation& first = out.violations.front();
+      out.verdict = RawVerdict::failed;
+      out.failed_step = first.step;
+      out.failed_basis = first.basis;
+      out.edge_case = first.edge_case;
+      out.reason = first.reason;
+      if (out.violations.size() > 1) {
+        std::string more;
+        for (std::size_t i = 1; i < out.violations.size(); ++i) {
+          more += (i > 1 ? ", " : "") + std::to_string(out.violations[i].step);
+        }
+        out.reason = one_line(out.reason, 260) + " [+" + std::to_string(out.violations.size() - 1) +
+                     " more at step " + more + "]";
+      }
       transcript_->add("", '#', "FAILED " + out.reason);
     }
     for (auto& [name, a] : actors_) {
@@ -283,6 +304,54 @@ class CaseRunner {
   }
 
  private:
+  std::string step_where(std::size_t step_no) const {
+    const Step& st = c_.scenario->steps[step_no - 1];
+    return "step " + std::to_string(step_no) + " (" + std::string(step_kind_name(st.kind)) +
+           (st.name.empty() ? "" : " " + one_line(st.name, 40)) + "): ";
+  }
+
+  // make_violation records a failed step with its own evidence (clauses, §12 rows) and the
+  // severity the clause catalogue gives it (severity.h).
+  Violation make_violation(const Step& st, std::size_t step_no, const StepFailure& f) const {
+    const Scenario& s = *c_.scenario;
+    Violation v;
+    v.step = step_no;
+    v.basis = (f.decided || step_severity(s, st, o_.clauses.get()) == Basis::decided)
+                  ? Basis::decided
+                  : Basis::document;
+    // An invalid crypto edge case (vectors.md flags) that the server accepted is lenient: the
+    // case's vector carries the flag, or the step names it (`"edge_case": "non_canonical"`).
+    v.edge_case =
+        f.accepted_invalid &&
+        (c_.vector_edge_case || is_edge_case_flag(json_string_or(*st.body, "edge_case", "")));
+    v.reason = one_line(step_where(step_no) + f.reason);
+    v.clauses = step_clauses(s, st);
+    v.deviations = step_deviations(s, st);
+    return v;
+  }
+
+  // step_start_marks remembers, per actor, where the inbox stood when the previous step began and
+  // when this one begins: a `none` window counts only what arrived since the previous step (the
+  // action it checks), never stale notifications from earlier steps.
+  void step_start_marks() {
+    for (auto& [name, a] : actors_) {
+      std::lock_guard<std::mutex> lock(a.inbox->m);
+      a.prev_mark = a.this_mark;
+      a.this_mark = a.inbox->next_seq;
+    }
+  }
+
+  // concerns_case: a notification belongs to this case when it names one of the case's users, or
+  // names no runner-made user at all (usernames are <actor>-<run id>-<n>); broadcasts about other
+  // cases' users (e.g. profile_notification, events.md §12 #13) are not this case's evidence.
+  bool concerns_case(const std::string& args_json) const {
+    for (const auto& [name, id] : identities_) {
+      if (args_json.find(id.username) != std::string::npos) return true;
+    }
+    static const std::regex runner_user(R"([a-z0-9]+-[0-9a-f]{8}-[0-9]+)");
+    return !std::regex_search(args_json, runner_user);
+  }
+
   milliseconds scaled(long long ms) const {
     return milliseconds(static_cast<long long>(static_cast<double>(ms) * o_.timeout_factor));
   }
@@ -361,6 +430,7 @@ class CaseRunner {
     if (a.ch) a.ch->close();
     a.ch.reset();
     a.inbox = std::make_shared<Inbox>();
+    a.prev_mark = a.this_mark = 0;  // a new connection numbers its notifications afresh
     tr::ChannelOptions co;
     const Actor* spec = nullptr;
     for (const Actor& x : c_.scenario->actors) {
@@ -637,8 +707,33 @@ class CaseRunner {
     }
     JsonDoc ack;
     std::size_t mark = transcript_size();
-    if (auto r = call(a, st.name, payload, step_ms(st, "timeout_ms", 5000), ack); !r) return r;
-    if (auto r = check_expect(json_member(*st.body, "expect"), ack); !r) return r;
+    if (auto r = call(a, st.name, payload, step_ms(st, "timeout_ms", 5000), ack); !r) {
+      // if_acked (sweeps): a missing ack is the subject of its own case (EV-TRN-005, EV-TRN-021,
+      // events.md §12 #1/#24), not of this one; this step judges only what the ack says.
+      if (json_bool_or(*st.body, "if_acked", false) && r.error().verdict == RawVerdict::failed &&
+          r.error().reason.rfind("no ack", 0) == 0) {
+        transcript_->add(a.name, '#', "no ack for " + st.name + ": not this case's subject");
+        observations_.push_back(a.name + " " + st.name + " (no ack, ignored)");
+        return {};
+      }
+      return r;
+    }
+    if (auto r = check_expect(json_member(*st.body, "expect"), ack); !r) {
+      // or_args: the same request in a documented alternative form (e.g. `limit` for `count`,
+      // EV-MSG-014), tried when the first form is refused, so that a deviation in the form (its
+      // own case) does not hide what this step checks. The step is judged on the second answer.
+      const JsonValue* alt = json_member(*st.body, "or_args");
+      if (alt == nullptr || ack["success"].GetBool()) return r;
+      auto d = subst(*alt);
+      if (!d) return Unexpected{d.error()};
+      transcript_->add(a.name, '#', "first form refused; trying or_args");
+      ack.SetObject();
+      if (auto r2 = call(a, st.name, "[" + to_json(*d) + "]", step_ms(st, "timeout_ms", 5000), ack);
+          !r2) {
+        return r2;
+      }
+      if (auto r2 = check_expect(json_member(*st.body, "expect"), ack); !r2) return r2;
+    }
     if (const JsonValue* af = json_member(*st.body, "ack_first"); af != nullptr && af->IsArray()) {
       std::set<std::string> names;
       for (const auto& n : af->GetArray()) {
@@ -707,10 +802,36 @@ class CaseRunner {
     }
     StepFailure f;
     f.reason = "no matching " + name + " within " + std::to_string(within.count()) + " ms";
-    if (!last_mismatch.empty()) f.reason += "; closest: " + last_mismatch;
-    std::string got;
-    for (const auto& n : a.inbox->q) got += (got.empty() ? "" : ", ") + n.name;
-    if (!got.empty()) f.reason += "; unconsumed: " + got;
+    // closest: the best candidate of this case by key set and values, as a compact diff.
+    const Notification* best = nullptr;
+    int best_score = 0;
+    JsonDoc best_payload;
+    std::map<std::string, int> unconsumed;
+    for (const auto& n : a.inbox->q) {
+      if (!concerns_case(n.args_json)) continue;
+      ++unconsumed[n.name];
+      if (n.name != name || m == nullptr) continue;
+      auto args = parse_json(n.args_json);
+      if (!args || !args->IsArray() || args->Size() != 1) continue;
+      int score = closeness(*m, (*args)[0]);
+      if (best == nullptr || score > best_score) {
+        best = &n;
+        best_score = score;
+        best_payload.CopyFrom((*args)[0], best_payload.GetAllocator());
+      }
+    }
+    if (best != nullptr) {
+      f.reason += "; closest: " + one_line(compact_diff(*m, best_payload), 160);
+    } else if (!unconsumed.empty()) {
+      std::string got;
+      for (const auto& [n, k] : unconsumed) {
+        got += (got.empty() ? "" : ", ") + n + (k > 1 ? " x" + std::to_string(k) : "");
+      }
+      f.reason += "; received instead: " + one_line(got, 120);
+    } else {
+      f.reason += "; nothing received";
+    }
+    (void)last_mismatch;
     return Unexpected{std::move(f)};
   }
 
@@ -734,6 +855,9 @@ class CaseRunner {
     return apply_captures(st, (*args)[0]);
   }
 
+  // step_none: no matching notification may arrive within the window. The window is a waiting
+  // limit and scales with --timeout-factor, except a `before_due` window, which proves that a
+  // timer has not fired yet before its due time: stretching it would run past the due time.
   StepResult step_none(const Step& st) {
     ActorRt& a = actor(st.actor);
     const JsonValue* mt = json_member(*st.body, "match");
@@ -743,17 +867,22 @@ class CaseRunner {
       if (!d) return Unexpected{d.error()};
       m = std::move(*d);
     }
-    std::this_thread::sleep_for(step_ms(st, "window_ms", 500));
+    long long window = json_int_or(*st.body, "window_ms", 500);
+    std::this_thread::sleep_for(json_bool_or(*st.body, "before_due", false) ? milliseconds(window)
+                                                                            : scaled(window));
     std::lock_guard<std::mutex> lock(a.inbox->m);
     for (const auto& n : a.inbox->q) {
+      if (n.seq < a.prev_mark) continue;  // older than the action this window checks
       if (st.name != "*" && n.name != st.name) continue;
+      if (!concerns_case(n.args_json)) continue;
       if (mt != nullptr) {
         auto args = parse_json(n.args_json);
         if (!args || !args->IsArray() || args->Size() != 1) continue;
         if (!match(m, (*args)[0]).ok) continue;
       }
       observations_.push_back(a.name + " unexpected " + n.name);
-      return failed("unexpected " + n.name + " " + n.args_json);
+      return failed("expected no " + st.name + " within " + std::to_string(window) + " ms, got " +
+                    n.name + " " + one_line(n.args_json, 160));
     }
     observations_.push_back(a.name + " none " + st.name);
     return {};
@@ -796,7 +925,12 @@ class CaseRunner {
     for (const auto& l : list.GetArray()) {
       std::string label = sv_str(l);
       auto it = a.labels.find(label);
-      if (it == a.labels.end()) return harness("scenario: unknown label " + label);
+      if (it == a.labels.end()) {
+        // The labelled await failed earlier (a soft violation already reported): the order
+        // cannot be judged. A label no step defines is a scenario error (the loader checks).
+        transcript_->add(a.name, '#', "order not judged: no notification labelled " + label);
+        return {};
+      }
       if (it->second < prev) {
         return failed("notification '" + label + "' arrived before '" + prev_label +
                       "' (EV-TRN-027 order)");
