@@ -707,7 +707,35 @@ class CaseRunner {
     }
     JsonDoc ack;
     std::size_t mark = transcript_size();
-    if (auto r = call(a, st.name, payload, step_ms(st, "timeout_ms", 5000), ack); !r) {
+    auto attempt = [&](const std::string& event, const std::string& args) -> StepResult {
+      if (auto r = call(a, event, args, step_ms(st, "timeout_ms", 5000), ack); !r) return r;
+      return check_expect(json_member(*st.body, "expect"), ack);
+    };
+    StepResult r = attempt(st.name, payload);
+    if (!r && r.error().verdict == RawVerdict::failed) {
+      // or_args / or_event: the same request in a documented alternative form (`limit` for
+      // `count`, EV-MSG-014; the alias `unblock_user` for `unblock`, EV-FRD-008), tried when the
+      // first form is refused or unanswered, so that a deviation in the form (demonstrated by its
+      // own case) does not hide what this step checks. The step is judged on the second answer.
+      const JsonValue* alt = json_member(*st.body, "or_args");
+      std::string alt_event = json_string_or(*st.body, "or_event", "");
+      bool refused_or_silent = !ack.IsObject() || json_member(ack, "success") == nullptr ||
+                               !ack["success"].IsBool() || !ack["success"].GetBool();
+      if ((alt != nullptr || !alt_event.empty()) && refused_or_silent) {
+        std::string alt_payload = payload;
+        if (alt != nullptr) {
+          auto d = subst(*alt);
+          if (!d) return Unexpected{d.error()};
+          alt_payload = "[" + to_json(*d) + "]";
+        }
+        transcript_->add(a.name, '#',
+                         "first form failed (" + one_line(r.error().reason, 120) +
+                             "); trying the alternative form");
+        ack.SetObject();
+        r = attempt(alt_event.empty() ? st.name : alt_event, alt_payload);
+      }
+    }
+    if (!r) {
       // if_acked (sweeps): a missing ack is the subject of its own case (EV-TRN-005, EV-TRN-021,
       // events.md §12 #1/#24), not of this one; this step judges only what the ack says.
       if (json_bool_or(*st.body, "if_acked", false) && r.error().verdict == RawVerdict::failed &&
@@ -717,22 +745,6 @@ class CaseRunner {
         return {};
       }
       return r;
-    }
-    if (auto r = check_expect(json_member(*st.body, "expect"), ack); !r) {
-      // or_args: the same request in a documented alternative form (e.g. `limit` for `count`,
-      // EV-MSG-014), tried when the first form is refused, so that a deviation in the form (its
-      // own case) does not hide what this step checks. The step is judged on the second answer.
-      const JsonValue* alt = json_member(*st.body, "or_args");
-      if (alt == nullptr || ack["success"].GetBool()) return r;
-      auto d = subst(*alt);
-      if (!d) return Unexpected{d.error()};
-      transcript_->add(a.name, '#', "first form refused; trying or_args");
-      ack.SetObject();
-      if (auto r2 = call(a, st.name, "[" + to_json(*d) + "]", step_ms(st, "timeout_ms", 5000), ack);
-          !r2) {
-        return r2;
-      }
-      if (auto r2 = check_expect(json_member(*st.body, "expect"), ack); !r2) return r2;
     }
     if (const JsonValue* af = json_member(*st.body, "ack_first"); af != nullptr && af->IsArray()) {
       std::set<std::string> names;

@@ -77,7 +77,7 @@ const std::map<std::string, KindInfo, std::less<>>& kinds() {
        {StepKind::send,
         true,
         {"args", "args_json", "no_ack", "expect", "capture", "reason", "ack_first", "if_acked",
-         "or_args"}}},
+         "or_args", "or_event"}}},
       {"await", {StepKind::await, true, {"match", "within_ms", "capture", "label"}}},
       {"none", {StepKind::none, true, {"match", "window_ms", "before_due"}}},
       {"raw", {StepKind::raw, true, {"window_ms", "expect_connected"}}},
