@@ -1448,6 +1448,20 @@ class CaseRunner {
       }
       return {};
     }
+    if (op == "string" || op == "number") {
+      // string: the text of a value ("7" from the DM id 7); number: a JSON number parsed from text
+      // ("7.5"). Type-coercion probes build them from resources the caller may access.
+      auto text = str_field(st, "text");
+      if (!text) return Unexpected{text.error()};
+      if (op == "string") {
+        vars_.set_string(into, *text);
+        return {};
+      }
+      auto d = parse_json(*text);
+      if (!d || !d->IsNumber()) return harness("scenario: \"" + *text + "\" is not a JSON number");
+      vars_.set_value(into, *d);
+      return {};
+    }
     if (op == "upper") {
       auto text = str_field(st, "text");
       if (!text) return Unexpected{text.error()};

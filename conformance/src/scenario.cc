@@ -106,9 +106,13 @@ const std::set<std::string, std::less<>> kCommonStepKeys = {
     "actor", "basis", "note", "timeout_ms", "clauses", "deviations", "hard", "edge_case"};
 const std::set<std::string, std::less<>> kDoOps = {
     "register", "login", "create_dm", "send_message", "join_dm", "expect_message", "befriend"};
-const std::set<std::string, std::less<>> kComputeOps = {
-    "sign",    "challenge_response", "keypair", "random_hex",   "encrypt",    "repeat",
-    "now_iso", "spk_bundle",         "int",     "set_identity", "public_key", "upper"};
+const std::set<std::string, std::less<>> kComputeOps = {"sign",       "challenge_response",
+                                                        "keypair",    "random_hex",
+                                                        "encrypt",    "repeat",
+                                                        "now_iso",    "spk_bundle",
+                                                        "int",        "set_identity",
+                                                        "public_key", "upper",
+                                                        "string",     "number"};
 const std::set<std::string, std::less<>> kScenarioKeys = {
     "id",    "title",    "description", "clauses",        "tags",  "basis",       "actors",
     "steps", "requires", "deviations",  "foreach_vector", "notes", "actor_state", "friends"};
