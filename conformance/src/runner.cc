@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "conformance/src/closest.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
@@ -85,6 +86,7 @@ std::vector<CaseResult> run_cases(const std::vector<Case>& cases, const RunConfi
       std::optional<Expectation> ex;
       if (cfg.expectations) ex = cfg.expectations->find(c.id);
       r.outcome = classify(r.run, ex, c.scenario->deviations, cfg.classify, r.reason);
+      r.reason = one_line(r.reason);  // one line, ~300 characters; the JSON keeps every violation
       r.rerun = rerun_command(cfg.rerun_prefix, c);
       std::lock_guard<std::mutex> lock(progress_mutex);
       results[i] = std::move(r);
