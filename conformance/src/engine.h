@@ -10,6 +10,7 @@
 
 #include "conformance/src/outcome.h"
 #include "conformance/src/scenario.h"
+#include "conformance/src/severity.h"
 #include "reference/transport/event_channel.h"
 
 namespace unm::conformance {
@@ -29,6 +30,9 @@ struct EngineOptions {
   std::string run_id;                      // makes usernames unique per run
   std::set<std::string> missing_features;  // cases requiring one are skipped
   Connector connector;                     // transport::connect_channel in the tool; fakes in tests
+  // The clause catalogue: a violation's severity follows the clauses its step cites (severity.h).
+  // Null: each step's basis alone.
+  std::shared_ptr<const ClauseIndex> clauses;
 };
 
 // Case is one runnable case: a scenario, or one vector test of a data-driven scenario.

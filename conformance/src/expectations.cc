@@ -51,6 +51,41 @@ Expected<Expectations, std::string> parse_expectations(std::string_view text) {
     }
     x.reason = json_string_or(e, "reason", "");
     if (x.reason.empty()) return Unexpected{pattern + ": a reason is required"};
+    for (auto m = e.MemberBegin(); m != e.MemberEnd(); ++m) {
+      std::string_view k(m->name.GetString(), m->name.GetStringLength());
+      if (k != "outcome" && k != "reason" && k != "steps" && k != "clauses" && k != "rows") {
+        return Unexpected{pattern + ": unknown key \"" + std::string(k) + "\""};
+      }
+    }
+    // steps / clauses pin the expected failure; rows name the §12 rows that explain it.
+    if (const JsonValue* st = json_member(e, "steps")) {
+      if (!st->IsArray()) return Unexpected{pattern + ": steps must list step numbers (1-based)"};
+      for (const auto& n : st->GetArray()) {
+        if (!n.IsInt() || n.GetInt() < 1) {
+          return Unexpected{pattern + ": steps must list step numbers (1-based)"};
+        }
+        x.steps.push_back(static_cast<std::size_t>(n.GetInt()));
+      }
+    }
+    if (const JsonValue* cl = json_member(e, "clauses")) {
+      if (!cl->IsArray()) return Unexpected{pattern + ": clauses must list clause ids"};
+      for (const auto& c : cl->GetArray()) {
+        if (!c.IsString()) return Unexpected{pattern + ": clauses must list clause ids"};
+        x.clauses.emplace_back(c.GetString(), c.GetStringLength());
+      }
+    }
+    if (const JsonValue* rw = json_member(e, "rows")) {
+      if (!rw->IsArray()) return Unexpected{pattern + ": rows must list §12 row numbers"};
+      for (const auto& n : rw->GetArray()) {
+        if (!n.IsInt() || n.GetInt() < 1) {
+          return Unexpected{pattern + ": rows must list §12 row numbers"};
+        }
+        x.rows.push_back(n.GetInt());
+      }
+    }
+    if (x.kind == Expectation::Kind::fail && !x.steps.empty() && x.rows.empty()) {
+      return Unexpected{pattern + ": a pinned failure must name its §12 rows"};
+    }
     out.entries_.push_back(std::move(x));
   }
   return out;

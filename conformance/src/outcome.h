@@ -41,6 +41,17 @@ struct Frame {
   std::string text;
 };
 
+// Violation is one failed check of a case. Soft steps (scenario.h Step::hard) let a case go on,
+// so one deviation never hides the next; the first violation is the case's primary one.
+struct Violation {
+  std::size_t step = 0;              // 1-based; 0 = setup
+  Basis basis = Basis::document;     // severity: document -> fail, decided -> non-strict
+  bool edge_case = false;            // acceptance of an invalid vector carrying edge-case flags
+  std::string reason;                // one line, expected vs observed
+  std::vector<std::string> clauses;  // the failing step's clauses (the case's when it names none)
+  std::vector<int> deviations;       // the failing step's §12 rows (the case's when none)
+};
+
 // CaseRun is what the engine reports for one case.
 struct CaseRun {
   RawVerdict verdict = RawVerdict::passed;
@@ -48,16 +59,23 @@ struct CaseRun {
   bool edge_case = false;  // failure = acceptance of an invalid vector carrying edge-case flags
   std::size_t failed_step = 0;  // 1-based; 0 when none
   std::string reason;
+  std::vector<Violation> violations;      // every violation met, in step order (failed runs)
   std::vector<std::string> observations;  // per step, normalised (diff mode)
   std::vector<Frame> transcript;
   std::chrono::milliseconds duration{0};
 };
 
 // Expectation is one entry of an expectations file (see expectations.h).
+// A `fail` entry pins the expected failure: the steps (1-based) and/or clauses that must fail,
+// and the §12 rows that explain them. A violation elsewhere in the case is still `fail`. An entry
+// that pins nothing accepts any failure (older files).
 struct Expectation {
   enum class Kind { fail, skip } kind = Kind::fail;
   std::string reason;
   std::string pattern;  // the glob that matched
+  std::vector<std::size_t> steps;
+  std::vector<std::string> clauses;
+  std::vector<int> rows;
 };
 
 // CaseResult is a classified case, as reporters see it.
@@ -80,7 +98,8 @@ struct ClassifyOptions {
 };
 
 // classify turns `run` into an outcome. `expectation` is the matching expectations-file entry;
-// `deviations` the events.md §12 rows of the case (the deployed profile accepts failures there).
+// `deviations` the events.md §12 rows of the case (the deployed profile accepts failures there;
+// a violation at a step naming its own rows is accepted only when it names some).
 Outcome classify(const CaseRun& run, const std::optional<Expectation>& expectation,
                  const std::vector<int>& deviations, const ClassifyOptions& opts,
                  std::string& reason);

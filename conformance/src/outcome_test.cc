@@ -73,6 +73,61 @@ TEST(Outcome, DeployedProfileAcceptsListedDeviations) {
   EXPECT_EQ(C(CaseRun{}, std::nullopt, {4}, deployed), Outcome::pass);
 }
 
+Violation V(std::size_t step, Basis b = Basis::document, std::vector<int> rows = {},
+            std::vector<std::string> clauses = {}) {
+  Violation v;
+  v.step = step;
+  v.basis = b;
+  v.deviations = std::move(rows);
+  v.clauses = std::move(clauses);
+  v.reason = "step " + std::to_string(step) + " (send x): boom";
+  return v;
+}
+
+CaseRun with_violations(std::vector<Violation> vs) {
+  CaseRun r;
+  r.verdict = RawVerdict::failed;
+  r.failed_step = vs.front().step;
+  r.failed_basis = vs.front().basis;
+  r.reason = vs.front().reason;
+  r.violations = std::move(vs);
+  return r;
+}
+
+TEST(Outcome, WorstViolationWins) {
+  // A non-strict first violation does not hide a later document one.
+  EXPECT_EQ(C(with_violations({V(2, Basis::decided), V(5)})), Outcome::fail);
+  EXPECT_EQ(C(with_violations({V(2, Basis::decided), V(5, Basis::decided)})), Outcome::non_strict);
+  std::string reason;
+  classify(with_violations({V(2, Basis::decided), V(5)}), std::nullopt, {}, {}, reason);
+  EXPECT_NE(reason.find("step 5"), std::string::npos) << reason;
+}
+
+TEST(Outcome, DeployedProfileUsesTheFailingStepsRows) {
+  ClassifyOptions deployed;
+  deployed.deployed_profile = true;
+  // Step 3 names row 2; step 6 names no row of its own, so the case's rows apply.
+  EXPECT_EQ(C(with_violations({V(3, Basis::document, {2}), V(6)}), std::nullopt, {3}, deployed),
+            Outcome::expected_fail);
+  // No rows anywhere: a violation the profile cannot explain fails.
+  EXPECT_EQ(C(with_violations({V(3, Basis::document, {2}), V(6)}), std::nullopt, {}, deployed),
+            Outcome::fail);
+}
+
+TEST(Outcome, PinnedExpectationAcceptsOnlyItsStepOrClause) {
+  Expectation ex{Expectation::Kind::fail, "§12 #2", "msg.history.count", {3}, {}, {2}};
+  EXPECT_EQ(C(with_violations({V(3)}), ex), Outcome::expected_fail);
+  // A new regression elsewhere in a listed case is not hidden.
+  EXPECT_EQ(C(with_violations({V(3), V(4)}), ex), Outcome::fail);
+  EXPECT_EQ(C(with_violations({V(4)}), ex), Outcome::fail);
+  EXPECT_EQ(C(CaseRun{}, ex), Outcome::unexpected_pass);
+  Expectation by_clause{Expectation::Kind::fail, "§12 #1", "frd.unblock", {}, {"EV-FRD-008"}, {1}};
+  EXPECT_EQ(C(with_violations({V(4, Basis::document, {}, {"EV-FRD-008"})}), by_clause),
+            Outcome::expected_fail);
+  EXPECT_EQ(C(with_violations({V(4, Basis::document, {}, {"EV-FRD-011"})}), by_clause),
+            Outcome::fail);
+}
+
 TEST(Outcome, NamesAreStable) {
   EXPECT_EQ(outcome_name(Outcome::non_strict), "non-strict");
   EXPECT_EQ(outcome_name(Outcome::expected_fail), "expected-fail");
@@ -102,6 +157,24 @@ TEST(Expectations, ErrorsNameTheEntry) {
   EXPECT_FALSE(
       parse_expectations(R"({"implementation":"x","cases":{"a":{"outcome":"maybe","reason":"r"}}})")
           .has_value());
+}
+
+TEST(Expectations, PinnedEntries) {
+  auto e = parse_expectations(R"({"implementation": "x", "cases": {
+      "a": {"outcome": "fail", "reason": "r", "steps": [3, 4], "rows": [2]},
+      "b": {"outcome": "fail", "reason": "r", "clauses": ["EV-FRD-008"], "rows": [1]}}})");
+  ASSERT_TRUE(e.has_value()) << e.error();
+  EXPECT_EQ(e->find("a")->steps, (std::vector<std::size_t>{3, 4}));
+  EXPECT_EQ(e->find("a")->rows, (std::vector<int>{2}));
+  EXPECT_EQ(e->find("b")->clauses, (std::vector<std::string>{"EV-FRD-008"}));
+  EXPECT_FALSE(
+      parse_expectations(
+          R"({"implementation":"x","cases":{"a":{"outcome":"fail","reason":"r","steps":[3]}}})")
+          .has_value());  // a pinned step must name its §12 row
+  EXPECT_FALSE(
+      parse_expectations(
+          R"({"implementation":"x","cases":{"a":{"outcome":"fail","reason":"r","stpes":[3]}}})")
+          .has_value());  // typos are errors
 }
 
 TEST(Glob, Basics) {

@@ -83,7 +83,8 @@ std::string console_line(const CaseResult& r, std::size_t done, std::size_t tota
   std::snprintf(head, sizeof head, "[%zu/%zu] %-15s ", done, total,
                 std::string(outcome_name(r.outcome)).c_str());
   std::string line = head + r.id + " (" + std::to_string(r.run.duration.count()) + " ms)";
-  if (r.outcome != Outcome::pass && !r.reason.empty()) line += "\n      " + r.reason;
+  // Every printed line of a case carries its id (parallel runs interleave cases).
+  if (r.outcome != Outcome::pass && !r.reason.empty()) line += "\n      " + r.id + ": " + r.reason;
   return line;
 }
 
@@ -192,6 +193,28 @@ std::string report_json(const std::vector<CaseResult>& results, const RunMeta& m
     w.Uint64(r.run.failed_step);
     w.Key("rerun");
     w.String(r.rerun);
+    // Step-level evidence: every violation with its own clauses and §12 rows.
+    w.Key("violations");
+    w.StartArray();
+    for (const Violation& v : r.run.violations) {
+      w.StartObject();
+      w.Key("step");
+      w.Uint64(v.step);
+      w.Key("basis");
+      w.String(std::string(basis_name(v.basis)));
+      w.Key("reason");
+      w.String(v.reason);
+      w.Key("clauses");
+      w.StartArray();
+      for (const auto& c : v.clauses) w.String(c);
+      w.EndArray();
+      w.Key("deviations");
+      w.StartArray();
+      for (int d : v.deviations) w.Int(d);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
     if (shows_transcript(r.outcome)) {
       w.Key("transcript");
       write_transcript(w, r.run);

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
+#include "conformance/src/closest.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
@@ -41,7 +43,6 @@ std::string make_run_id() {
   return to_hex(std::span<const std::uint8_t>(b, 4));
 }
 
-namespace {
 std::string shell_quote(const std::string& s) {
   if (s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=") ==
       std::string::npos) {
@@ -51,7 +52,18 @@ std::string shell_quote(const std::string& s) {
   for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
   return q + "'";
 }
-}  // namespace
+
+std::string format_factor(double f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", f);
+  return buf;
+}
+
+std::string rerun_command(const std::string& prefix, const Case& c) {
+  const auto& tags = c.scenario->tags;
+  bool slow = std::find(tags.begin(), tags.end(), "slow") != tags.end();
+  return prefix + (slow ? " --slow" : "") + " --case " + shell_quote(c.id);
+}
 
 std::vector<CaseResult> run_cases(const std::vector<Case>& cases, const RunConfig& cfg,
                                   const Progress& progress) {
@@ -74,7 +86,8 @@ std::vector<CaseResult> run_cases(const std::vector<Case>& cases, const RunConfi
       std::optional<Expectation> ex;
       if (cfg.expectations) ex = cfg.expectations->find(c.id);
       r.outcome = classify(r.run, ex, c.scenario->deviations, cfg.classify, r.reason);
-      r.rerun = cfg.rerun_prefix + " --case " + shell_quote(c.id);
+      r.reason = one_line(r.reason);  // one line, ~300 characters; the JSON keeps every violation
+      r.rerun = rerun_command(cfg.rerun_prefix, c);
       std::lock_guard<std::mutex> lock(progress_mutex);
       results[i] = std::move(r);
       ++done;

@@ -41,6 +41,13 @@ using Progress = std::function<void(const CaseResult&, std::size_t done, std::si
 std::vector<CaseResult> run_cases(const std::vector<Case>& cases, const RunConfig& cfg,
                                   const Progress& progress);
 
+// rerun_command is `prefix` plus `--slow` when the case is tagged slow, plus `--case <id>`.
+std::string rerun_command(const std::string& prefix, const Case& c);
+// format_factor prints a timeout factor plainly (`3`, `1.5`), as a command line would give it.
+std::string format_factor(double f);
+// shell_quote quotes `s` for a POSIX shell when it needs it.
+std::string shell_quote(const std::string& s);
+
 // make_run_id returns 8 random lowercase hex characters (fresh usernames for every run).
 std::string make_run_id();
 

@@ -76,9 +76,10 @@ const std::map<std::string, KindInfo, std::less<>>& kinds() {
       {"send",
        {StepKind::send,
         true,
-        {"args", "args_json", "no_ack", "expect", "capture", "reason", "ack_first"}}},
+        {"args", "args_json", "no_ack", "expect", "capture", "reason", "ack_first", "if_acked",
+         "or_args", "or_event"}}},
       {"await", {StepKind::await, true, {"match", "within_ms", "capture", "label"}}},
-      {"none", {StepKind::none, true, {"match", "window_ms"}}},
+      {"none", {StepKind::none, true, {"match", "window_ms", "before_due"}}},
       {"raw", {StepKind::raw, true, {"window_ms", "expect_connected"}}},
       {"sleep_ms", {StepKind::sleep, false, {}}},
       {"do",
@@ -101,12 +102,17 @@ const std::map<std::string, KindInfo, std::less<>>& kinds() {
   return k;
 }
 
-const std::set<std::string, std::less<>> kCommonStepKeys = {"actor", "basis", "note", "timeout_ms"};
+const std::set<std::string, std::less<>> kCommonStepKeys = {
+    "actor", "basis", "note", "timeout_ms", "clauses", "deviations", "hard", "edge_case"};
 const std::set<std::string, std::less<>> kDoOps = {
     "register", "login", "create_dm", "send_message", "join_dm", "expect_message", "befriend"};
-const std::set<std::string, std::less<>> kComputeOps = {
-    "sign",    "challenge_response", "keypair", "random_hex",   "encrypt",    "repeat",
-    "now_iso", "spk_bundle",         "int",     "set_identity", "public_key", "upper"};
+const std::set<std::string, std::less<>> kComputeOps = {"sign",       "challenge_response",
+                                                        "keypair",    "random_hex",
+                                                        "encrypt",    "repeat",
+                                                        "now_iso",    "spk_bundle",
+                                                        "int",        "set_identity",
+                                                        "public_key", "upper",
+                                                        "string",     "number"};
 const std::set<std::string, std::less<>> kScenarioKeys = {
     "id",    "title",    "description", "clauses",        "tags",  "basis",       "actors",
     "steps", "requires", "deviations",  "foreach_vector", "notes", "actor_state", "friends"};
@@ -182,6 +188,21 @@ Err parse_step(const JsonValue& s, std::size_t index, const Scenario& sc, Step& 
   out.body = &s;
   out.basis = sc.basis;
   if (auto r = parse_basis(json_member(s, "basis"), out.basis); !r) return r;
+  out.basis_explicit = json_member(s, "basis") != nullptr;
+  if (auto r = strings(json_member(s, "clauses"), "clauses", out.clauses); !r) return r;
+  static const std::regex step_clause_re(R"((EV|CR|TR)-[A-Z0-9]+-\d{3})");
+  for (const auto& c : out.clauses) {
+    if (!std::regex_match(c, step_clause_re)) return Unexpected{"bad clause id \"" + c + "\""};
+  }
+  if (const JsonValue* d = json_member(s, "deviations")) {
+    if (!d->IsArray()) return Unexpected{std::string("deviations must list §12 row numbers")};
+    for (const auto& e : d->GetArray()) {
+      if (!e.IsInt() || e.GetInt() < 1) {
+        return Unexpected{std::string("deviations must list §12 row numbers")};
+      }
+      out.deviations.push_back(e.GetInt());
+    }
+  }
   out.actor = json_string_or(s, "actor", "");
   if (info->needs_actor || !out.actor.empty()) {
     if (out.actor.empty()) return Unexpected{kind_key + " step needs an actor"};
@@ -227,6 +248,20 @@ Err parse_step(const JsonValue& s, std::size_t index, const Scenario& sc, Step& 
     case StepKind::clear:
       if (!kv.IsBool() || !kv.GetBool()) return Unexpected{kind_key + " must be true"};
       break;
+  }
+  {
+    // Soft unless later steps can depend on it (see Step::hard).
+    bool soft_kind = out.kind == StepKind::send || out.kind == StepKind::await ||
+                     out.kind == StepKind::none || out.kind == StepKind::order ||
+                     out.kind == StepKind::check;
+    bool feeds_later = json_member(s, "capture") != nullptr || json_member(s, "label") != nullptr ||
+                       json_member(s, "into") != nullptr ||
+                       to_json(s).find("\"$capture\"") != std::string::npos;
+    out.hard = !soft_kind || feeds_later;
+    if (const JsonValue* h = json_member(s, "hard")) {
+      if (!h->IsBool()) return Unexpected{std::string("hard must be true or false")};
+      out.hard = h->GetBool();
+    }
   }
   if (out.kind == StepKind::do_ && !kDoOps.count(out.name)) {
     return Unexpected{"unknown do operation \"" + out.name + "\""};
@@ -383,6 +418,22 @@ Err parse_one(const JsonValue& v, const std::string& file, Scenario& sc) {
       return ctx("step " + std::to_string(i + 1) + " " + r.error());
     }
     sc.steps.push_back(std::move(st));
+  }
+  // Every label an order step names is defined by an earlier await of the same actor.
+  std::set<std::string> labels;
+  for (const Step& st : sc.steps) {
+    if (st.kind == StepKind::await) {
+      if (const JsonValue* l = json_member(*st.body, "label"); l != nullptr && l->IsString()) {
+        labels.insert(st.actor + "\n" + std::string(sv(*l)));
+      }
+    }
+    if (st.kind != StepKind::order) continue;
+    for (const auto& l : (*st.body)["order"].GetArray()) {
+      if (!labels.count(st.actor + "\n" + std::string(sv(l)))) {
+        return ctx("step " + std::to_string(st.index + 1) + " orders label \"" +
+                   std::string(sv(l)) + "\" that no earlier await of " + st.actor + " defines");
+      }
+    }
   }
   return {};
 }

@@ -45,6 +45,13 @@ struct Step {
   std::string actor;  // empty for sleep, set, order
   std::string name;   // event, notification, do/compute operation
   Basis basis = Basis::document;
+  bool basis_explicit = false;  // the step itself says "basis" (wins over the clause catalogue)
+  // Step-level evidence: the clauses and events.md §12 rows this step checks. Empty: the case's.
+  std::vector<std::string> clauses;
+  std::vector<int> deviations;
+  // hard: a failure stops the case (later steps depend on it). Soft steps (no capture, label or
+  // `into`; kinds send/await/none/order/check) let the case go on and collect every violation.
+  bool hard = true;
   const JsonValue* body = nullptr;
   std::size_t index = 0;  // 0-based position in the scenario
 };

@@ -8,6 +8,7 @@
 #include "conformance/src/clauses.h"
 #include "conformance/src/expectations.h"
 #include "conformance/src/scenario.h"
+#include "conformance/src/severity.h"
 
 namespace unm::conformance {
 namespace {
@@ -33,6 +34,55 @@ TEST(CommittedScenarios, CoverAtLeast95PercentOfMustClauses) {
   ASSERT_GT(cov.must_total, 50u);
   EXPECT_GE(static_cast<double>(cov.must_covered), 0.95 * static_cast<double>(cov.must_total))
       << coverage_text(cov);
+}
+
+// Severity from the clause catalogue (severity.h), for every step of every scenario: a step whose
+// clauses are all Open can only give non-strict; a step that cites a MUST which is not Open gives
+// fail unless the step itself says decided; and a step never claims a basis its clauses deny.
+TEST(CommittedScenarios, SeverityFollowsTheClauseCatalogue) {
+  auto s = load_scenario_dir(kRoot + "/scenarios");
+  ASSERT_TRUE(s.has_value());
+  auto cat = load_clause_catalogue(kRoot + "/spec");
+  ASSERT_TRUE(cat.has_value()) << cat.error();
+  ClauseIndex idx = index_clauses(*cat);
+  std::size_t steps = 0, open_steps = 0, must_steps = 0;
+  for (const Scenario& sc : *s) {
+    for (const Step& st : sc.steps) {
+      ++steps;
+      std::size_t known = 0, open = 0;
+      bool hard_must = false;
+      for (const std::string& id : step_clauses(sc, st)) {
+        auto it = idx.find(id);
+        if (it == idx.end()) continue;
+        ++known;
+        if (it->second.open) ++open;
+        if (!it->second.open && it->second.level == Level::must) hard_must = true;
+      }
+      std::string where = sc.file + ": " + sc.id + " step " + std::to_string(st.index + 1);
+      Basis sev = step_severity(sc, st, &idx);
+      if (known > 0 && open == known) {
+        ++open_steps;
+        EXPECT_EQ(sev, Basis::decided) << where << ": cites only Open clauses, must be non-strict";
+        EXPECT_FALSE(st.basis_explicit && st.basis == Basis::document)
+            << where << ": says document but cites only Open clauses";
+      } else if (hard_must && !st.basis_explicit) {
+        ++must_steps;
+        EXPECT_EQ(sev, Basis::document) << where << ": cites a MUST, must fail";
+      }
+      if (st.basis_explicit && st.basis == Basis::decided && !st.clauses.empty()) {
+        EXPECT_FALSE(hard_must && open == 0)
+            << where << ": says decided but its own clauses are MUSTs none of which is Open";
+      }
+      // Step-level rows must be rows the case (or the step) explains; rows exist (#1..#31).
+      for (int row : step_deviations(sc, st)) {
+        EXPECT_GE(row, 1) << where;
+        EXPECT_LE(row, 31) << where;
+      }
+    }
+  }
+  EXPECT_GT(steps, 500u);
+  EXPECT_GT(open_steps, 0u);
+  EXPECT_GT(must_steps, 0u);
 }
 
 TEST(CommittedExpectations, ParseAndNameExistingCases) {

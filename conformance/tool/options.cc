@@ -6,8 +6,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "conformance/src/clauses.h"
 #include "conformance/src/expectations.h"
 #include "conformance/src/scenario.h"
+#include "conformance/src/severity.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
 
@@ -244,14 +246,25 @@ Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std:
     if (!ex) return Unexpected{o.expectations_file + ": " + ex.error()};
     cfg.expectations = std::move(*ex);
   }
-  // The rerun one-liner repeats the settings that change outcomes, then names one case.
-  std::string p = "unmanageable-conformance run --target " + target + " --seed " +
-                  std::to_string(seed) + " --profile " + o.profile + " --slow";
+  // Severity follows the clause catalogue (severity.h); without the spec copies, step bases.
+  if (auto cat = load_clause_catalogue(o.spec_dir); cat) {
+    cfg.engine.clauses = std::make_shared<const ClauseIndex>(index_clauses(*cat));
+  }
+  // The rerun one-liner repeats every setting that changes outcomes (data folders included);
+  // rerun_command() adds --slow for slow cases and names the case.
+  auto abs = [](const std::string& d) {
+    return std::filesystem::absolute(d).lexically_normal().string();
+  };
+  std::string p = "unmanageable-conformance run --target " + shell_quote(target) + " --seed " +
+                  std::to_string(seed) + " --profile " + o.profile + " --scenarios " +
+                  shell_quote(abs(o.scenarios_dir)) + " --vectors " +
+                  shell_quote(abs(o.vectors_dir)) + " --spec " + shell_quote(abs(o.spec_dir));
   if (o.strict) p += " --strict";
   if (o.insecure) p += " --insecure";
-  if (o.timeout_factor != 1.0) p += " --timeout-factor " + std::to_string(o.timeout_factor);
-  if (!o.expectations_file.empty()) p += " --expectations " + o.expectations_file;
-  for (const auto& w : o.without) p += " --without " + w;
+  if (!o.ca_file.empty()) p += " --ca-file " + shell_quote(abs(o.ca_file));
+  if (o.timeout_factor != 1.0) p += " --timeout-factor " + format_factor(o.timeout_factor);
+  if (!o.expectations_file.empty()) p += " --expectations " + shell_quote(abs(o.expectations_file));
+  for (const auto& w : o.without) p += " --without " + shell_quote(w);
   cfg.rerun_prefix = p;
   return cfg;
 }
