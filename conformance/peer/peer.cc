@@ -1,6 +1,7 @@
 // peer.cc — see peer.h.
 #include "conformance/peer/peer.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -95,6 +96,10 @@ void Peer::start() {
     for (const char* c : {"CR-X3DH-004", "CR-TREE-006", "CR-TREE-007"}) checked(Side::client, c);
     if (!j.error) {
       ++counts_.dms_joined;
+      if (!first_dm_) {
+        first_dm_ = j.dm_id;
+        first_inviter_ = j.sender;
+      }
       event("joined DM " + std::to_string(j.dm_id) + " (invited by " + j.sender + ")");
       // EV-DM-030: what was sent before the key arrived is read from the history.
       joined_to_read_.push_back(j.dm_id);
@@ -131,7 +136,11 @@ void Peer::start() {
 }
 
 void Peer::check_message(const client::ReadMessage& m, bool is_new) {
-  if (m.raw.sender == s_->username()) return;  // our own echo coming back
+  if (m.raw.sender == s_->username()) {  // our own echo (or scripted message) coming back
+    if (m.status == ContentStatus::ok && is_new) last_own_[m.raw.dm_id] = m.raw.id;
+    return;
+  }
+  if (is_new) last_received_[m.raw.dm_id] = std::max(last_received_[m.raw.dm_id], m.raw.id);
   member_of_.insert(m.raw.dm_id);
   for (const auto& r : m.reactions) check_reaction(r, m);
   if (m.status == ContentStatus::unknown_dm) {
@@ -226,6 +235,18 @@ bool Peer::step(std::chrono::milliseconds wait) {
     }
   }
   return !s_->disconnected();
+}
+
+std::optional<std::int64_t> Peer::last_own(std::int64_t dm) const {
+  const auto it = last_own_.find(dm);
+  if (it == last_own_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::int64_t> Peer::last_received(std::int64_t dm) const {
+  const auto it = last_received_.find(dm);
+  if (it == last_received_.end()) return std::nullopt;
+  return it->second;
 }
 
 const std::vector<Finding>& Peer::finish() {

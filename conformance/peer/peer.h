@@ -61,6 +61,13 @@ class Peer {
   // of such a DM) and returns the findings.
   const std::vector<observe::Finding>& finish();
 
+  // What a script (script.h) acts on: the first DM joined and who invited the peer to it, the
+  // peer's own last message and the last message received, per DM.
+  std::optional<std::int64_t> first_dm() const { return first_dm_; }
+  const std::string& first_inviter() const { return first_inviter_; }
+  std::optional<std::int64_t> last_own(std::int64_t dm) const;
+  std::optional<std::int64_t> last_received(std::int64_t dm) const;
+
   const std::vector<observe::Finding>& findings() const { return findings_; }
   const observe::Stats& stats() const { return stats_; }
   const PeerCounts& counts() const { return counts_; }
@@ -93,6 +100,10 @@ class Peer {
   std::set<std::int64_t> seen_reactions_;                   // ids checked
   std::map<std::int64_t, client::ReadMessage> unreadable_;  // unknown_dm, awaiting the key
   std::set<std::int64_t> member_of_;                        // DMs announced with us in them
+  std::optional<std::int64_t> first_dm_;
+  std::string first_inviter_;
+  std::map<std::int64_t, std::int64_t> last_own_;       // DM → the peer's last message
+  std::map<std::int64_t, std::int64_t> last_received_;  // DM → last message from others
 };
 
 }  // namespace unm::conformance::peer

@@ -3,6 +3,7 @@
 // does not match, a signature by another key, a key tree of the wrong length) is reported with
 // its clause and is never echoed.
 #include "conformance/peer/peer.h"
+#include "conformance/peer/script.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -172,6 +173,46 @@ TEST(PeerClauses, NameTheClauseOfEachFailure) {
             "CR-TREE-007");
   EXPECT_EQ(join_error_clause({client::ErrorCode::crypto, "recvGroupDM: bad_tree_length"}),
             "CR-TREE-006");
+}
+
+}  // namespace
+}  // namespace unm::conformance::peer
+
+namespace unm::conformance::peer {
+namespace {
+
+TEST(PeerScript, ParsesEveryKindOfStep) {
+  auto s = parse_script(R"({"steps": [
+    {"send": "a"}, {"send": "b", "tamper": "tag"}, {"send": "c", "tamper": "signature"},
+    {"send": "d", "schedule": 2}, {"send": "e", "delete": 9, "note": "n"}, {"edit": "f"},
+    {"react": "g"}, {"create_dm": ["$client", "carol"], "switch": true}, {"wait": 0.5}]})");
+  ASSERT_TRUE(s.has_value()) << s.error();
+  ASSERT_EQ(s->size(), 9u);
+  EXPECT_EQ((*s)[1].tamper, "tag");
+  EXPECT_EQ((*s)[3].schedule, 2);
+  EXPECT_EQ((*s)[4].delete_after, 9);
+  EXPECT_EQ((*s)[4].note, "n");
+  EXPECT_EQ((*s)[7].kind, ScriptStep::Kind::create_dm);
+  EXPECT_TRUE((*s)[7].switch_to);
+  EXPECT_EQ((*s)[8].wait_seconds, 0.5);
+}
+
+TEST(PeerScript, RefusesMalformedStepsNamingTheStep) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"[]", "object"},
+      {R"({"steps": [{"send": "a"}, {"send": 1}]})", "step 2"},
+      {R"({"steps": [{"send": "a", "tamper": "iv"}]})", "tamper"},
+      {R"({"steps": [{"send": "a", "schedule": -1}]})", "schedule"},
+      {R"({"steps": [{"send": "a", "edit": "b"}]})", "exactly one"},
+      {R"({"steps": [{"create_dm": []}]})", "create_dm"},
+      {R"({"steps": [{"wait": "x"}]})", "wait"},
+      {"{", "JSON"},
+  };
+  for (const auto& [text, why] : bad) {
+    auto s = parse_script(text);
+    ASSERT_FALSE(s.has_value()) << text;
+    EXPECT_NE(s.error().find(why), std::string::npos) << text << " → " << s.error();
+  }
 }
 
 }  // namespace

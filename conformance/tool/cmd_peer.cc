@@ -10,10 +10,12 @@
 #include <fstream>
 #include <iostream>
 #include <span>
+#include <sstream>
 #include <string>
 
 #include "conformance/observe/observe_report.h"
 #include "conformance/peer/peer.h"
+#include "conformance/peer/script.h"
 #include "conformance/tool/cmd_peer.h"
 #include "reference/client/profile.h"
 #include "reference/client/session.h"
@@ -77,6 +79,14 @@ std::string as_peer_report(std::string text) {
   return text;
 }
 
+// with_script adds the script's outcomes to the JSON report as "script": [...].
+std::string with_script(std::string json, const std::string& script) {
+  const auto end = json.rfind('}');
+  if (end == std::string::npos) return json;
+  json.insert(end, ",\"script\":" + script);
+  return json;
+}
+
 std::string progress_line(const peer::PeerCounts& c, const std::vector<Finding>& findings) {
   std::size_t client_fail = 0, server_fail = 0;
   for (const auto& f : findings) {
@@ -107,7 +117,7 @@ int pending_signal() {
 }  // namespace
 
 int peer_command(std::span<const std::string> args) {
-  std::string target, username, profile_dir, json, junit, html, ca_file;
+  std::string target, username, profile_dir, json, junit, html, ca_file, script_file;
   std::string echo_prefix = "echo: ";
   std::string fail_on_text = "client";
   std::string dialect_text = "auto";
@@ -139,6 +149,11 @@ int peer_command(std::span<const std::string> args) {
       .option("--json", "F", "write the JSON report", json)
       .option("--junit", "F", "write the JUnit XML report", junit)
       .option("--html", "F", "write the HTML report", html)
+      .option("--script", "FILE",
+              "once the client has invited the peer to a DM, send the steps of FILE (JSON, "
+              "see docs/observe.md): tampered tag, foreign signature, edit, reaction, scheduled, "
+              "self-destructing, more DMs",
+              script_file)
       .option("--echo-prefix", "TEXT", "what each echo starts with (default 'echo: ')", echo_prefix)
       .option("--fail-on", "SIDE",
               "client (default) | server | any | none: which failing findings make exit 1",
@@ -164,6 +179,17 @@ int peer_command(std::span<const std::string> args) {
   if (!fail_on) return usage("--fail-on must be client, server, any or none");
   const auto dialect = client::parse_dialect_choice(dialect_text);
   if (!dialect) return usage("--dialect must be document, deployed or auto");
+
+  std::vector<peer::ScriptStep> steps;
+  if (!script_file.empty()) {
+    std::ifstream in(script_file, std::ios::binary);
+    if (!in) return usage("cannot read --script " + script_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = peer::parse_script(text.str());
+    if (!parsed) return usage("--script " + script_file + ": " + parsed.error());
+    steps = std::move(*parsed);
+  }
 
   // SIGINT/SIGTERM are blocked before any thread starts (the channel's I/O thread inherits the
   // mask) and collected by pending_signal() in the loop.
@@ -226,6 +252,10 @@ int peer_command(std::span<const std::string> args) {
       s, echo_prefix, [&](const Finding& f) { print(observe::console_line(f)); },
       [&](const std::string& line) { print("peer: " + line); });
   member.start();
+  std::optional<peer::ScriptRunner> script;
+  if (!script_file.empty()) {
+    script.emplace(std::move(steps), s, *identity, member, crypto::system_random());
+  }
   std::printf("peer: ready as %s on %s (dialect %s)\n", username.c_str(), target.c_str(),
               std::string(client::dialect_name(s.dialect().dialect())).c_str());
   std::fflush(stdout);
@@ -246,6 +276,12 @@ int peer_command(std::span<const std::string> args) {
           "disconnected: " + client::describe(s.last_disconnect().value_or(
                                  client::Error{client::ErrorCode::transport, "connection closed"}));
       break;
+    }
+    if (script) {
+      if (auto o = script->tick()) {
+        print("peer: script step " + std::to_string(o->index) + " (" + o->clause + "): " + o->step +
+              " → " + o->outcome);
+      }
     }
     if (std::chrono::steady_clock::now() >= next_progress) {
       next_progress += 5s;
@@ -270,9 +306,20 @@ int peer_command(std::span<const std::string> args) {
                   n.non_strict, n.checked);
     }
   }
+  if (script) {
+    std::printf("script: %zu of %zu steps performed%s\n", script->outcomes().size(),
+                script->outcomes().size() + (script->finished() ? 0 : 1),
+                script->finished() ? "" : " (stopped before the end, or no DM was joined)");
+    for (const auto& o : script->outcomes()) {
+      std::printf("  %zu. [%s] %s → %s\n", o.index, o.clause.c_str(), o.step.c_str(),
+                  o.outcome.c_str());
+    }
+  }
   bool wrote = true;
   if (!json.empty()) {
-    wrote &= write_file(json, as_peer_report(observe::report_json(findings, stats, meta)));
+    std::string text = as_peer_report(observe::report_json(findings, stats, meta));
+    if (script) text = with_script(std::move(text), peer::script_json(script->outcomes()));
+    wrote &= write_file(json, text);
   }
   if (!junit.empty()) {
     wrote &= write_file(junit, as_peer_report(observe::report_junit(findings, stats, meta)));
