@@ -168,7 +168,10 @@ void Peer::check_message(const client::ReadMessage& m, bool is_new) {
            : is_new ? ": replaced, ok \""
                     : ": edited, ok \"") +
           m.text + "\"");
-    if (first) to_echo_.push_back({m.raw.dm_id, echo_prefix_ + m.text});
+    // An echo is not echoed again: two peers (or a peer and an echo bot) would loop forever.
+    if (first && m.text.rfind(echo_prefix_, 0) != 0) {
+      to_echo_.push_back({m.raw.dm_id, echo_prefix_ + m.text});
+    }
     return;
   }
   const std::string clause = content_clause(m.status);

@@ -98,6 +98,21 @@ TEST_F(PeerTest, JoinsDecryptsAndEchoesACorrectClientWithoutFindings) {
   EXPECT_EQ(p.stats().client_clauses.at("CR-X3DH-004").checked, 1u);
 }
 
+TEST_F(PeerTest, DoesNotEchoAnEchoSoTwoPeersCannotLoop) {
+  User alice = user("alice");
+  User bot = user("peerbot");
+  Peer p(*bot.session, "echo: ", {}, {});
+  p.start();
+  auto dm = alice.session->create_dm({"peerbot"});
+  ASSERT_TRUE(dm.has_value());
+  run(p, alice);
+  ASSERT_TRUE(alice.session->send_message(*dm, "echo: from another peer").has_value());
+  run(p, alice);
+  EXPECT_EQ(p.counts().messages_ok, 1u);
+  EXPECT_EQ(p.counts().echoes, 0u);
+  EXPECT_TRUE(p.finish().empty());
+}
+
 TEST_F(PeerTest, ReportsATagThatDoesNotMatchAndASignatureByAnotherKey) {
   User alice = user("alice");
   User bot = user("peerbot");

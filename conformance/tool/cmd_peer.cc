@@ -70,13 +70,56 @@ bool write_file(const std::string& path, const std::string& text) {
   return true;
 }
 
-// as_peer_report names this tool in a report the observe formats wrote.
+// as_peer_report names this tool in a report the observe formats wrote (title, tool, suites).
 std::string as_peer_report(std::string text) {
-  const std::string from = "unmanageable-conformance observe";
-  if (const auto at = text.find(from); at != std::string::npos) {
-    text.replace(at, from.size(), kProgram);
+  const std::pair<std::string, std::string> renames[] = {
+      {"unmanageable-conformance observe", kProgram},
+      {"<title>observe report</title>", "<title>peer report</title>"},
+      {"\"observe.client\"", "\"peer.client\""},
+      {"\"observe.server\"", "\"peer.server\""},
+      {", listening on peer ", ", as peer "},
+  };
+  for (const auto& [from, to] : renames) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
   }
   return text;
+}
+
+// html_escape escapes text for the HTML report.
+std::string html_escape(const std::string& t) {
+  std::string out;
+  for (char c : t) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// with_script_html adds the script's outcomes as a table before the end of the HTML report.
+std::string with_script_html(std::string html, const std::vector<peer::StepOutcome>& outcomes) {
+  std::string t =
+      "<h2>script</h2>\n<table><tr><th>#</th><th>clause</th><th>input</th>"
+      "<th>server</th><th>outcome</th><th>note</th></tr>\n";
+  for (const auto& o : outcomes) {
+    t += "<tr><td>" + std::to_string(o.index) + "</td><td>" + html_escape(o.clause) + "</td><td>" +
+         html_escape(o.step) + "</td><td>" + (o.done ? "accepted" : "refused") + "</td><td>" +
+         html_escape(o.outcome) + "</td><td>" + html_escape(o.note) + "</td></tr>\n";
+  }
+  t += "</table>\n";
+  const auto end = html.rfind("</body>");
+  if (end == std::string::npos) return html + t;
+  html.insert(end, t);
+  return html;
 }
 
 // with_script adds the script's outcomes to the JSON report as "script": [...].
@@ -325,7 +368,9 @@ int peer_command(std::span<const std::string> args) {
     wrote &= write_file(junit, as_peer_report(observe::report_junit(findings, stats, meta)));
   }
   if (!html.empty()) {
-    wrote &= write_file(html, as_peer_report(observe::report_html(findings, stats, meta)));
+    std::string text = as_peer_report(observe::report_html(findings, stats, meta));
+    if (script) text = with_script_html(std::move(text), script->outcomes());
+    wrote &= write_file(html, text);
   }
   std::fflush(stdout);
   if (!wrote) return 2;

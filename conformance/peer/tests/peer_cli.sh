@@ -96,6 +96,7 @@ grep -q '"server":{"fail":0,"non_strict":0' "$tmp/peer.flat" || { cat "$tmp/peer
 grep -q '"CR-SIG-002":{"checked":[2-9]' "$tmp/peer.flat" || fail "CR-SIG-002 not counted"
 grep -q '"CR-X3DH-004":{"checked":1' "$tmp/peer.flat" || fail "CR-X3DH-004 not counted"
 grep -q '<testsuite' "$tmp/peer.xml" || fail "JUnit report"
-grep -q '<html' "$tmp/peer.html" || fail "HTML report"
+grep -q '<title>peer report</title>' "$tmp/peer.html" || fail "HTML report"
+grep -q 'name="peer.client"' "$tmp/peer.xml" || fail "JUnit suite name"
 echo "peer: $(grep '^peer: [0-9]* friends' "$tmp/peer.out" | tail -1)"
 echo "PASS"

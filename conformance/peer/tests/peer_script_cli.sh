@@ -48,7 +48,7 @@ spid=$!
 wait_for "$tmp/server.out" 'listening on http://' || fail "the server did not start"
 surl="$(grep -o 'listening on http://[^ ]*' "$tmp/server.out" | head -1 | sed 's/listening on //')"
 "$conf" peer --target "$surl" --username peerbot --duration 50 --script "$script" \
-  --json "$tmp/peer.json" >"$tmp/peer.out" 2>&1 &
+  --json "$tmp/peer.json" --html "$tmp/peer.html" >"$tmp/peer.out" 2>&1 &
 ppid_=$!
 wait_for "$tmp/peer.out" 'peer: ready as peerbot' || fail "the peer did not start"
 
@@ -108,4 +108,5 @@ echo "$j" | grep -q 'foreign signature[^}]*"accepted_by_server": *false' ||
   fail "the foreign signature: refused by the server"
 echo "$j" | grep -q '"create a DM with peerbot"[^}]*"accepted_by_server": *false' ||
   fail "the DM with itself: refused by the server"
+grep -q '<h2>script</h2>' "$tmp/peer.html" || fail "the script table in the HTML report"
 echo "PASS: $(grep -c 'script step' "$tmp/peer.out") script steps"
