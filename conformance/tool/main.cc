@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "conformance/tool/cmd_observe.h"
+#include "conformance/tool/cmd_peer.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/fuzz_command.h"
 #include "conformance/tool/options.h"
@@ -39,6 +40,8 @@ constexpr Entry kCommands[] = {
      "fuzz a live server (--target URL --duration D)"},
     {"observe", unm::conformance::tool::observe_command,
      "judging proxy between a client and a server (--listen HOST:PORT --upstream URL)"},
+    {"peer", unm::conformance::tool::peer_command,
+     "a harness user for a client under test to talk to (--target URL --username NAME)"},
 };
 
 void print_usage(std::FILE* out) {
