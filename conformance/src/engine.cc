@@ -178,8 +178,12 @@ CaseRun CaseRunner::run() {
 
 std::string CaseRunner::step_where(std::size_t step_no) const {
   const Step& st = c_.scenario->steps[step_no - 1];
-  return "step " + std::to_string(step_no) + " (" + std::string(step_kind_name(st.kind)) +
-         (st.name.empty() ? "" : " " + one_line(st.name, 40)) + "): ";
+  // Appends, not `"…" + std::string`: GCC 12 gives a false -Wrestrict for that at -O3.
+  std::string s = "step ";
+  s.append(std::to_string(step_no)).append(" (").append(step_kind_name(st.kind));
+  if (!st.name.empty()) s.append(" ").append(one_line(st.name, 40));
+  s.append("): ");
+  return s;
 }
 
 // make_violation records a failed step with its own evidence (clauses, §12 rows) and the

@@ -73,7 +73,7 @@ StepResult CaseRunner::do_login(const Step& st, ActorRt& a, Identity& me) {
   p.SetObject();
   add_str(p, "username", me.username);
   JsonDoc ack;
-  if (auto r = call(a, "login", "[" + to_json(p) + "]", step_ms(st, "timeout_ms", 5000), ack); !r) {
+  if (auto r = call(a, "login", args_array(to_json(p)), step_ms(st, "timeout_ms", 5000), ack); !r) {
     return r;
   }
   if (!ack["success"].GetBool()) return failed("login refused: " + to_json(ack));

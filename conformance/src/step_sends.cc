@@ -111,7 +111,7 @@ StepResult CaseRunner::step_send(const Step& st) {
     const JsonValue* args = json_member(*st.body, "args");
     auto d = subst(args != nullptr ? *args : static_cast<const JsonValue&>(empty));
     if (!d) return Unexpected{d.error()};
-    payload = "[" + to_json(*d) + "]";
+    payload = args_array(to_json(*d));
   }
   if (json_bool_or(*st.body, "no_ack", false)) {
     if (!a.ch) return harness("actor " + a.name + " is not connected");
@@ -141,7 +141,7 @@ StepResult CaseRunner::step_send(const Step& st) {
       if (alt != nullptr) {
         auto d = subst(*alt);
         if (!d) return Unexpected{d.error()};
-        alt_payload = "[" + to_json(*d) + "]";
+        alt_payload = args_array(to_json(*d));
       }
       transcript_->add(a.name, '#',
                        "first form failed (" + one_line(r.error().reason, 120) +
@@ -219,7 +219,7 @@ StepResult CaseRunner::step_raw(const Step& st) {
 
 StepResult CaseRunner::send_payload(const Step& st, ActorRt& a, const std::string& event,
                                     JsonDoc& payload, const char* dflt_expect, JsonDoc& ack) {
-  if (auto r = call(a, event, "[" + to_json(payload) + "]", step_ms(st, "timeout_ms", 5000), ack);
+  if (auto r = call(a, event, args_array(to_json(payload)), step_ms(st, "timeout_ms", 5000), ack);
       !r) {
     return r;
   }
