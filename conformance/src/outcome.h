@@ -27,6 +27,15 @@ enum class Outcome {
   error,            // harness or network problem: no verdict about the server
 };
 std::string_view outcome_name(Outcome o);
+// kAllOutcomes lists every outcome in report order (summaries, matrices).
+inline constexpr Outcome kAllOutcomes[] = {Outcome::pass,
+                                           Outcome::fail,
+                                           Outcome::non_strict,
+                                           Outcome::expected_fail,
+                                           Outcome::unexpected_pass,
+                                           Outcome::skipped,
+                                           Outcome::lenient,
+                                           Outcome::error};
 // outcome_is_bad reports whether `o` makes the run exit 1 (fail, unexpected-pass).
 bool outcome_is_bad(Outcome o);
 

@@ -14,15 +14,6 @@
 namespace unm::conformance {
 
 namespace {
-constexpr Outcome kAll[] = {Outcome::pass,
-                            Outcome::fail,
-                            Outcome::non_strict,
-                            Outcome::expected_fail,
-                            Outcome::unexpected_pass,
-                            Outcome::skipped,
-                            Outcome::lenient,
-                            Outcome::error};
-
 bool shows_transcript(Outcome o) {
   return o != Outcome::pass && o != Outcome::skipped;
 }
@@ -63,7 +54,7 @@ std::string format_time(std::chrono::system_clock::time_point t) {
 
 std::map<Outcome, std::size_t> tally(const std::vector<CaseResult>& results) {
   std::map<Outcome, std::size_t> t;
-  for (Outcome o : kAll) t[o] = 0;
+  for (Outcome o : kAllOutcomes) t[o] = 0;
   for (const auto& r : results) ++t[r.outcome];
   return t;
 }
@@ -97,7 +88,7 @@ std::string console_summary(const std::vector<CaseResult>& results, const RunMet
     o << "harness unmanageable-conformance " << meta.harness_version << "\n";
   }
   o << "+-----------------+-------+\n| outcome         | cases |\n+-----------------+-------+\n";
-  for (Outcome oc : kAll) {
+  for (Outcome oc : kAllOutcomes) {
     char row[64];
     std::snprintf(row, sizeof row, "| %-15s | %5zu |\n", std::string(outcome_name(oc)).c_str(),
                   t[oc]);

@@ -11,15 +11,6 @@ namespace unm::conformance {
 
 namespace {
 
-constexpr Outcome kOutcomes[] = {Outcome::pass,
-                                 Outcome::fail,
-                                 Outcome::non_strict,
-                                 Outcome::expected_fail,
-                                 Outcome::unexpected_pass,
-                                 Outcome::skipped,
-                                 Outcome::lenient,
-                                 Outcome::error};
-
 std::vector<std::string> strings(const JsonValue& o, const char* key) {
   std::vector<std::string> v;
   const JsonValue* a = json_member(o, key);
@@ -83,7 +74,7 @@ Expected<ReportRun, std::string> parse_run_json(std::string_view text, std::stri
         json_string_or(c, "basis", "document") == "decided" ? Basis::decided : Basis::document;
     const std::string oc = json_string_or(c, "outcome", "");
     bool known = false;
-    for (Outcome o : kOutcomes) {
+    for (Outcome o : kAllOutcomes) {
       if (outcome_name(o) == oc) {
         r.outcome = o;
         known = true;

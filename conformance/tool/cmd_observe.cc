@@ -12,6 +12,7 @@
 #include "conformance/observe/proxy.h"
 #include "conformance/observe/wire_tap.h"
 #include "conformance/tool/cmd_observe.h"
+#include "conformance/tool/options.h"
 #include "reference/common/command_line.h"
 #include "reference/transport/client_url.h"
 
@@ -38,43 +39,6 @@ constexpr const char* kExitText =
 int usage(const std::string& why) {
   std::fprintf(stderr, "%s\n", cli::usage_line(kProgram, why).c_str());
   return cli::kExitUsage;
-}
-
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = s.substr(used);
-  double mult = 1000;
-  if (unit == "ms") {
-    mult = 1;
-  } else if (unit.empty() || unit == "s") {
-    mult = 1000;
-  } else if (unit == "m") {
-    mult = 60'000;
-  } else if (unit == "h") {
-    mult = 3'600'000;
-  } else {
-    return std::nullopt;
-  }
-  if (v <= 0) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<std::int64_t>(v * mult));
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) {
-    std::fprintf(stderr, "observe: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -105,7 +69,7 @@ int observe_command(std::span<const std::string> args) {
       .option("--duration", "D",
               "stop after D (e.g. 90, 90s, 5m, 1h); default: until SIGINT/SIGTERM",
               [&duration](std::string_view v) -> std::optional<std::string> {
-                const auto d = parse_duration(std::string(v));
+                const auto d = parse_wall_duration(v);
                 if (!d) return "is not a positive duration (90, 90s, 5m)";
                 duration = *d;
                 return std::nullopt;
@@ -193,11 +157,13 @@ int observe_command(std::span<const std::string> args) {
   judge.finish(std::chrono::system_clock::now());
   std::printf("%s", console_summary(judge.findings(), judge.stats(), meta).c_str());
   bool wrote = true;
-  if (!json.empty()) wrote &= write_file(json, report_json(judge.findings(), judge.stats(), meta));
+  if (!json.empty())
+    wrote &= write_report("observe", json, report_json(judge.findings(), judge.stats(), meta));
   if (!junit.empty()) {
-    wrote &= write_file(junit, report_junit(judge.findings(), judge.stats(), meta));
+    wrote &= write_report("observe", junit, report_junit(judge.findings(), judge.stats(), meta));
   }
-  if (!html.empty()) wrote &= write_file(html, report_html(judge.findings(), judge.stats(), meta));
+  if (!html.empty())
+    wrote &= write_report("observe", html, report_html(judge.findings(), judge.stats(), meta));
   std::fflush(stdout);
   if (!wrote) return 2;
   return exit_status(judge.findings(), *fail_on);

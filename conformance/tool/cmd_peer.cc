@@ -17,6 +17,7 @@
 #include "conformance/peer/peer.h"
 #include "conformance/peer/script.h"
 #include "conformance/tool/cmd_peer.h"
+#include "conformance/tool/options.h"
 #include "reference/client/profile.h"
 #include "reference/client/session.h"
 #include "reference/common/command_line.h"
@@ -32,43 +33,6 @@ using observe::Severity;
 using observe::Side;
 
 constexpr const char* kProgram = "unmanageable-conformance peer";
-
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(std::string(s), &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string_view unit = s.substr(used);
-  double mult = 1000;
-  if (unit == "ms") {
-    mult = 1;
-  } else if (unit.empty() || unit == "s") {
-    mult = 1000;
-  } else if (unit == "m") {
-    mult = 60'000;
-  } else if (unit == "h") {
-    mult = 3'600'000;
-  } else {
-    return std::nullopt;
-  }
-  if (!(v > 0)) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<std::int64_t>(v * mult));
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) {
-    std::fprintf(stderr, "peer: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
-}
 
 // as_peer_report names this tool in a report the observe formats wrote (title, tool, suites).
 std::string as_peer_report(std::string text) {
@@ -184,7 +148,7 @@ int peer_command(std::span<const std::string> args) {
               profile_dir)
       .option("--duration", "D", "stop after D (90, 90s, 5m, 1h); default: until SIGINT/SIGTERM",
               [&](std::string_view v) -> std::optional<std::string> {
-                auto d = parse_duration(v);
+                auto d = parse_wall_duration(v);
                 if (!d) return cli::cat("'", v, "' is not a positive duration (90, 90s, 5m)");
                 duration = *d;
                 return std::nullopt;
@@ -362,15 +326,16 @@ int peer_command(std::span<const std::string> args) {
   if (!json.empty()) {
     std::string text = as_peer_report(observe::report_json(findings, stats, meta));
     if (script) text = with_script(std::move(text), peer::script_json(script->outcomes()));
-    wrote &= write_file(json, text);
+    wrote &= write_report("peer", json, text);
   }
   if (!junit.empty()) {
-    wrote &= write_file(junit, as_peer_report(observe::report_junit(findings, stats, meta)));
+    wrote &=
+        write_report("peer", junit, as_peer_report(observe::report_junit(findings, stats, meta)));
   }
   if (!html.empty()) {
     std::string text = as_peer_report(observe::report_html(findings, stats, meta));
     if (script) text = with_script_html(std::move(text), script->outcomes());
-    wrote &= write_file(html, text);
+    wrote &= write_report("peer", html, text);
   }
   std::fflush(stdout);
   if (!wrote) return 2;

@@ -69,30 +69,6 @@ constexpr const char* kRawPackets[] = {
     "1",
 };
 
-// error_name names a channel error (the transport's own names live in the network library,
-// which the loop's tests do not link).
-std::string_view error_name(ChannelError e) {
-  switch (e) {
-    case ChannelError::invalid_url:
-      return "invalid_url";
-    case ChannelError::connect_failed:
-      return "connect_failed";
-    case ChannelError::tls_error:
-      return "tls_error";
-    case ChannelError::refused:
-      return "refused";
-    case ChannelError::timeout:
-      return "timeout";
-    case ChannelError::disconnected:
-      return "disconnected";
-    case ChannelError::protocol_error:
-      return "protocol_error";
-    case ChannelError::bad_argument:
-      return "bad_argument";
-  }
-  return "error";
-}
-
 std::string probe_args(const std::string& self) {
   return R"([{"username":)" + json_string(self) + "}]";
 }
@@ -150,7 +126,8 @@ class Client {
     opts.connect_timeout = s_.o.call_timeout;
     auto ch = s_.connect(s_.o.target, opts);
     if (!ch) {
-      last_error = std::string(error_name(ch.error().code)) + ": " + ch.error().detail;
+      last_error =
+          std::string(transport::channel_error_name(ch.error().code)) + ": " + ch.error().detail;
       return std::nullopt;
     }
     return std::move(*ch);
@@ -161,7 +138,8 @@ class Client {
                std::string* result = nullptr) {
     auto r = ch.call(event, "[" + payload + "]", s_.o.call_timeout);
     if (!r) {
-      last_error = std::string(event) + ": " + std::string(error_name(r.error().code));
+      last_error =
+          std::string(event) + ": " + std::string(transport::channel_error_name(r.error().code));
       return false;
     }
     rapidjson::Document d;
@@ -236,7 +214,7 @@ class Client {
         return {Answer::missing,
                 "no ack within " + std::to_string(s_.o.call_timeout.count()) + " ms"};
       }
-      return {Answer::closed, std::string(error_name(r.error().code))};
+      return {Answer::closed, std::string(transport::channel_error_name(r.error().code))};
     };
     if (wait(s_.o.probe_after)) return answered();
     ++s_.probes;
@@ -272,7 +250,7 @@ class Client {
     (*ch)->close();
     if (!p) {
       detail = "a new connection is accepted but the probe gets no answer (" +
-               std::string(error_name(p.error().code)) + ")";
+               std::string(transport::channel_error_name(p.error().code)) + ")";
       return Life::hung;
     }
     return Life::alive;
@@ -387,7 +365,7 @@ class Session {
     }
     Finding f = context;
     f.what = "probe unanswered after: " + context.what;
-    f.got = std::string(error_name(p.error().code));
+    f.got = std::string(transport::channel_error_name(p.error().code));
     report(std::move(f), "connection-stalled");
     return reconnect(context);
   }

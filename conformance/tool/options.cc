@@ -2,6 +2,7 @@
 #include "conformance/tool/options.h"
 
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -267,6 +268,34 @@ Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std:
   for (const auto& w : o.without) p += " --without " + shell_quote(w);
   cfg.rerun_prefix = p;
   return cfg;
+}
+
+std::optional<std::chrono::milliseconds> parse_wall_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(std::string(text), &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string_view unit = text.substr(used);
+  double mult = 0;
+  if (unit == "ms") mult = 1;
+  if (unit.empty() || unit == "s") mult = 1000;
+  if (unit == "m") mult = 60'000;
+  if (unit == "h") mult = 3'600'000;
+  if (mult == 0 || !(v > 0)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(v * mult));
+}
+
+bool write_report(std::string_view tool, const std::string& path, const std::string& text) {
+  if (auto r = write_text_file(path, text); !r) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(tool.size()), tool.data(),
+                 r.error().c_str());
+    return false;
+  }
+  return true;
 }
 
 Expected<void, std::string> write_text_file(const std::string& path, const std::string& text) {

@@ -2,6 +2,10 @@
 // project's one parser (reference/common/command_line.h), and the data folders they name.
 #pragma once
 
+#include <chrono>
+#include <optional>
+#include <string_view>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -71,6 +75,14 @@ Expected<std::vector<Case>, std::string> load_cases(const CliOptions& o,
 // make_run_config builds the runner configuration for one target.
 Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std::string& target,
                                                  std::uint64_t seed, const std::string& run_id);
+
+// parse_wall_duration reads a positive duration: "90" or "90s" (seconds), "500ms", "1.5m", "1h"
+// (observe's and peer's --duration).
+std::optional<std::chrono::milliseconds> parse_wall_duration(std::string_view text);
+
+// write_report writes one report file; on failure it prints "<tool>: <reason>" on stderr and
+// returns false, so a tool can write every report and then fail once.
+bool write_report(std::string_view tool, const std::string& path, const std::string& text);
 
 // write_text_file writes `text` to `path` (errors say which file).
 Expected<void, std::string> write_text_file(const std::string& path, const std::string& text);
