@@ -352,9 +352,12 @@ RC_GTEST_PROP(JudgeProperty, IvReuseIsReportedExactlyForRepeatedIvs, ()) {
     const std::string ct = pool[static_cast<std::size_t>(k)] + random_hex(rng, 20);
     expected += used.count(pool[static_cast<std::size_t>(k)]);
     used.insert(pool[static_cast<std::size_t>(k)]);
-    feed(Direction::to_server,
-         "2" + std::to_string(++id) + R"(["send_message",{"id":5,"message":")" + ct +
-             R"(","signature":")" + sign_hex(alice, ct) + R"(","schedule":0,"delete":0}])");
+    // Appends (GCC 12's false -Wrestrict on `"…" + std::string` at -O3).
+    std::string frame = "2";
+    frame.append(std::to_string(++id)).append(R"(["send_message",{"id":5,"message":")");
+    frame.append(ct).append(R"(","signature":")").append(sign_hex(alice, ct));
+    frame.append(R"(","schedule":0,"delete":0}])");
+    feed(Direction::to_server, frame);
   }
   std::size_t reported = 0;
   for (const Finding& f : judge.findings()) {
