@@ -16,14 +16,17 @@ namespace unm::conformance::observe {
 namespace {
 
 std::vector<Finding> sample_findings() {
-  Finding a;
-  a.side = Side::client;
-  a.clause = "CR-AEAD-003";
-  a.session = "s1";
-  a.user = "alice";
-  a.at = std::chrono::system_clock::now();
-  a.message = "send_message.message reuses IV <00>";
-  a.frames = {FrameRecord{a.at, Direction::to_server, "42[\"send_message\",\x01{}]"}};
+  // Built whole (designated initialisers): member-by-member assignment draws a false
+  // -Wmaybe-uninitialized from GCC 12 at -O3.
+  const auto at = std::chrono::system_clock::now();
+  const Finding a{.side = Side::client,
+                  .severity = Severity::fail,
+                  .clause = "CR-AEAD-003",
+                  .session = "s1",
+                  .user = "alice",
+                  .at = at,
+                  .message = "send_message.message reuses IV <00>",
+                  .frames = {FrameRecord{at, Direction::to_server, "42[\"send_message\",\x01{}]"}}};
   Finding b = a;
   b.side = Side::server;
   b.clause = "EV-TRN-026";

@@ -346,7 +346,9 @@ TEST(ObserveFaultyServer, IsReportedOnTheServerSide) {
   EXPECT_EQ(count("EV-TRN-022"), 1) << dump;  // get_dms before login acked as a success
   // The client's only fault is the request before login.
   for (const auto& f : judge.findings()) {
-    if (f.side == Side::client) EXPECT_EQ(f.clause, "EV-TRN-022") << dump;
+    if (f.side == Side::client) {
+      EXPECT_EQ(f.clause, "EV-TRN-022") << dump;
+    }
   }
 }
 
