@@ -138,12 +138,11 @@ int run_suite(const CliOptions& o, std::string_view command, const std::string& 
   meta.started = std::chrono::system_clock::now();
   auto t0 = std::chrono::steady_clock::now();
   // A terminal gets a progress bar; a pipe or log the plain per-case lines (progress.h).
-  ProgressDisplay progress(
-      {::isatty(STDOUT_FILENO) == 1, o.quiet, terminal_columns(STDOUT_FILENO)},
-      [](std::string_view text) {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-      });
+  ProgressDisplay progress({::isatty(STDOUT_FILENO) == 1, o.quiet, terminal_columns(STDOUT_FILENO)},
+                           [](std::string_view text) {
+                             std::fwrite(text.data(), 1, text.size(), stdout);
+                             std::fflush(stdout);
+                           });
   auto results = run_cases(*cases, *cfg,
                            [&progress](const CaseResult& r, std::size_t done, std::size_t total) {
                              progress.on_case(r, done, total);
