@@ -534,6 +534,21 @@ void write_warning(Json& j, const DeviationWarning& w) {
   j.w().EndObject();
 }
 
+// write_dm_joined_fields writes a joined (or refused) invitation's members: dm_id, sender, and
+// error (null when joined) — shared by `watch`'s event lines and `login`'s joined list.
+void write_dm_joined_fields(Json& j, const DmJoined& d) {
+  j.key("dm_id");
+  j.w().Int64(d.dm_id);
+  j.key("sender");
+  j.str(d.sender);
+  j.key("error");
+  if (d.error) {
+    j.str(describe(*d.error));
+  } else {
+    j.w().Null();
+  }
+}
+
 std::string human_warning(const DeviationWarning& w) {
   return "warning: events.md §12 #" + std::to_string(w.row) + " (" + w.clause + "): " + w.text;
 }
@@ -709,19 +724,7 @@ void Runner::install_printers() {
   };
   h.on_dm_joined = [=](const DmJoined& d) {
     line(
-        "dm_joined",
-        [&](Json& j) {
-          j.key("dm_id");
-          j.w().Int64(d.dm_id);
-          j.key("sender");
-          j.str(d.sender);
-          j.key("error");
-          if (d.error) {
-            j.str(describe(*d.error));
-          } else {
-            j.w().Null();
-          }
-        },
+        "dm_joined", [&](Json& j) { write_dm_joined_fields(j, d); },
         d.error ? "refused DM " + std::to_string(d.dm_id) + " from " + d.sender + ": " +
                       describe(*d.error)
                 : "joined DM " + std::to_string(d.dm_id) + " created by " + d.sender);
@@ -976,16 +979,7 @@ int Runner::dispatch() {
       j.w().StartArray();
       for (const auto& d : joined_) {
         j.w().StartObject();
-        j.key("dm_id");
-        j.w().Int64(d.dm_id);
-        j.key("sender");
-        j.str(d.sender);
-        j.key("error");
-        if (d.error) {
-          j.str(describe(*d.error));
-        } else {
-          j.w().Null();
-        }
+        write_dm_joined_fields(j, d);
         j.w().EndObject();
       }
       j.w().EndArray();
