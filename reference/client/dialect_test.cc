@@ -12,13 +12,16 @@
 #include "reference/client/fake_server.h"
 #include "reference/client/rpc.h"
 #include "reference/client/session.h"
+#include "reference/client/test_client.h"
 #include "reference/crypto/crypto.h"
 
 namespace unm::client {
 namespace {
 
+using testing::Client;
 using testing::FakeChannel;
 using testing::MiniServer;
+using testing::Seen;
 using namespace std::chrono_literals;
 
 bool has_row(const WireDialect& d, int row) {
@@ -114,37 +117,6 @@ TEST(Dialect, ProbeOutcomeDecidesTheDialect) {
 }
 
 // ---------------------------------------------------------------- sessions on a deployed fake
-
-struct Seen {
-  std::vector<ReadMessage> messages, changes;
-  std::vector<DmJoined> joined;
-  std::vector<CallNotice> call_joined, call_left;
-  std::vector<User> profiles;
-  std::vector<MalformedNotification> malformed;
-  Handlers handlers() {
-    Handlers h;
-    h.on_message = [this](const ReadMessage& m) { messages.push_back(m); };
-    h.on_message_change = [this](const ReadMessage& m) { changes.push_back(m); };
-    h.on_dm_joined = [this](const DmJoined& j) { joined.push_back(j); };
-    h.on_call_joined = [this](const CallNotice& c) { call_joined.push_back(c); };
-    h.on_call_left = [this](const CallNotice& c) { call_left.push_back(c); };
-    h.on_profile = [this](const User& u) { profiles.push_back(u); };
-    h.on_malformed = [this](const MalformedNotification& m) { malformed.push_back(m); };
-    return h;
-  }
-};
-
-struct Client {
-  std::unique_ptr<Session> session;
-  Identity id;
-  FakeChannel* wire = nullptr;
-  std::unique_ptr<Seen> seen = std::make_unique<Seen>();
-  Session* operator->() { return session.get(); }
-  void pump() {
-    while (session->process_notifications(0ms) > 0) {
-    }
-  }
-};
 
 class DeployedSessionTest : public ::testing::Test {
  protected:

@@ -10,45 +10,18 @@
 
 #include "reference/client/fake_server.h"
 #include "reference/client/rpc.h"
+#include "reference/client/test_client.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/crypto.h"
 
 namespace unm::client {
 namespace {
 
+using testing::Client;
 using testing::FakeChannel;
 using testing::MiniServer;
+using testing::Seen;
 using namespace std::chrono_literals;
-
-// Seen collects what a session's handlers were given.
-struct Seen {
-  std::vector<ReadMessage> messages;
-  std::vector<ReadMessage> changes;
-  std::vector<DmJoined> joined;
-  std::vector<MalformedNotification> malformed;
-
-  Handlers handlers() {
-    Handlers h;
-    h.on_message = [this](const ReadMessage& m) { messages.push_back(m); };
-    h.on_message_change = [this](const ReadMessage& m) { changes.push_back(m); };
-    h.on_dm_joined = [this](const DmJoined& j) { joined.push_back(j); };
-    h.on_malformed = [this](const MalformedNotification& m) { malformed.push_back(m); };
-    return h;
-  }
-};
-
-// Client is one test user: a session on the fake server, its identity and what it saw.
-struct Client {
-  std::unique_ptr<Session> session;
-  Identity id;
-  FakeChannel* wire = nullptr;
-  std::unique_ptr<Seen> seen = std::make_unique<Seen>();
-  Session* operator->() { return session.get(); }
-  void pump() {
-    while (session->process_notifications(0ms) > 0) {
-    }
-  }
-};
 
 class SessionTest : public ::testing::Test {
  protected:
