@@ -5,14 +5,13 @@
 # trees the extracted programs run `list`, `coverage` and the default suite against the extracted
 # reference server. Exit status 0 when everything holds.
 set -euo pipefail
+# shellcheck source=../conformance/tests/reference_server.sh
+. "$(dirname "$0")/../conformance/tests/reference_server.sh"
 build_dir="$(cd "$1" && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/unm-package-test.XXXXXX")"
 server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_reference_server
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,17 +60,7 @@ tail -n 1 "$work/list.txt" | grep -q '^[1-9][0-9]* cases$' || fail "list: $(tail
 grep -q "EV-" "$work/coverage.txt" || fail "coverage names no clause"
 echo "package_test: list: $(tail -n 1 "$work/list.txt"); coverage: ok"
 
-"$bin/unmanageable-server" --listen 127.0.0.1:0 --db "$work/pkg.db" --x3dh-delay-ms 500 \
-  --log-level warn >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-url=""
-for _ in $(seq 1 200); do
-  url="$(sed -n 's/^listening on \(http[s]*:\/\/[^ ]*\).*/\1/p' "$work/server.out" | head -n 1)"
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; fail "server exited"; }
-  sleep 0.1
-done
-[ -n "$url" ] || fail "server did not start"
+start_reference_server "$bin/unmanageable-server" "$work" || fail "the extracted server did not start"
 t1=$(date +%s)
 status=0
 "$bin/unmanageable-conformance" run --target "$url" --jobs 2 --quiet --junit "$work/junit.xml" \

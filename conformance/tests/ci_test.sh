@@ -7,15 +7,14 @@
 #   3. an expectations file that says a passing case fails: unexpected-pass, exit 1.
 # A subset of the cases keeps it short; the full suite runs in conformance_e2e_reference_server.
 set -euo pipefail
+# shellcheck source=reference_server.sh
+. "$(dirname "$0")/reference_server.sh"
 server_exe="$1"
 runner_exe="$2"
 work="$(mktemp -d "${TMPDIR:-/tmp}/unm-ci-test.XXXXXX")"
 server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_reference_server
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,17 +38,7 @@ grep -q "http://127.0.0.1:1 did not answer within 2 s" "$work/none.err" ||
 echo "ci_test: never-up target: exit 2 after ${elapsed_ms} ms: $(cat "$work/none.err")"
 
 # 2. The reference server.
-"$server_exe" --listen 127.0.0.1:0 --db "$work/ci.db" --x3dh-delay-ms 500 --log-level warn \
-  >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-url=""
-for _ in $(seq 1 200); do
-  url="$(sed -n 's/^listening on \(http[s]*:\/\/[^ ]*\).*/\1/p' "$work/server.out" | head -n 1)"
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.err" >&2; exit 2; }
-  sleep 0.1
-done
-[ -n "$url" ] || fail "server did not start"
+start_reference_server "$server_exe" "$work" || exit 2
 status=0
 "$runner_exe" ci --target "$url" --out "$work/reports" --wait 10 --jobs 2 --case 'auth.*' \
   --quiet >"$work/ci.out" 2>&1 || status=$?
