@@ -1,0 +1,954 @@
+// scenario_writer.cc — see scenario_writer.h. The mapping is documented in docs/explore.md,
+// "Scenario files written by explore".
+#include "conformance/explore/scenario_writer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <utility>
+
+#include "conformance/src/json.h"
+
+namespace unm::conformance::explore {
+namespace {
+
+// kMissingId stands for a DM, message or reaction the sequence refers to but never obtained
+// (its creation failed): the executor sends this id, so the scenario does too (executor.cc).
+constexpr long long kMissingId = 9'007'199'254'740'000;
+// kNoteWithinMs / kNoneWindowMs: how long an await waits for a notification of an operation and
+// how long a `none` watches for one that must not come; kTimerMarginMs is added to the time the
+// explorer waited at a timer step (the runner's own clock may be a little behind).
+constexpr long long kNoteWithinMs = 3000;
+constexpr long long kNoneWindowMs = 1000;
+constexpr long long kTimerMarginMs = 2000;
+
+std::string num(long long v) {
+  return std::to_string(v);
+}
+
+// lit is a literal string in a template or matcher: `${` would be read as a variable.
+std::string lit(std::string_view s) {
+  std::string r;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') r += '$';
+    r += s[i];
+  }
+  return json_escape(r);
+}
+
+std::string var_ref(const std::string& var) {
+  return json_escape("${" + var + "}");
+}
+
+// Obj builds a JSON object text member by member (values are JSON texts).
+class Obj {
+ public:
+  Obj& add(std::string_view key, std::string json_text) {
+    if (!json_text.empty()) kv_.emplace_back(std::string(key), std::move(json_text));
+    return *this;
+  }
+  Obj& str(std::string_view key, std::string_view s) { return add(key, lit(s)); }
+  std::string text() const {
+    std::string s = "{";
+    for (std::size_t i = 0; i < kv_.size(); ++i) {
+      s += (i ? ", " : "") + json_escape(kv_[i].first) + ": " + kv_[i].second;
+    }
+    return s + "}";
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> kv_;
+};
+
+std::string actor_of_conn(int conn) {
+  return "u" + num(conn / 2) + (conn % 2 == 1 ? "b" : "");
+}
+
+bool is_lower_hex(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+}
+
+std::string kind_text(DivergenceKind k) {
+  switch (k) {
+    case DivergenceKind::ack:
+      return "ack";
+    case DivergenceKind::missing_note:
+      return "missing notification";
+    case DivergenceKind::extra_note:
+      return "extra notification";
+    case DivergenceKind::note_order:
+      return "notification order";
+    case DivergenceKind::unreachable:
+      return "unreachable";
+  }
+  return "?";
+}
+
+std::string clip(const std::string& s, std::size_t n) {
+  return s.size() <= n ? s : s.substr(0, n) + "…";
+}
+
+// Writer — one scenario; see write_scenario.
+class Writer {
+ public:
+  explicit Writer(const ScenarioInput& in) : in_(in) {
+    last_ = in.steps.empty() ? 0 : std::min(in.divergence.step, in.steps.size() - 1);
+  }
+
+  std::string run() {
+    learn_users();
+    learn_keys_and_ciphertexts();
+    for (int u : users_) {
+      // The engine's own variables of each actor (docs/conformance.md "Variables").
+      const std::string a = "u" + num(u);
+      for (const char* k : {"", ".username", ".public_key", ".spk", ".sig"}) defined_.insert(a + k);
+      fresh_[conn_of(u, 0)] = true;  // connected and registered by the setup, not logged in
+    }
+    for (std::size_t i = 0; i <= last_ && i < in_.steps.size(); ++i) write_step(i);
+    if (steps_.empty()) {
+      // A sequence with nothing to replay still needs one step to be a valid scenario.
+      steps_.push_back(Obj().add("sleep_ms", "0").text());
+    }
+    return document();
+  }
+
+ private:
+  // ---- what the sequence tells about users, keys and ciphertexts ----
+
+  void name_user(int user, const std::string& name) {
+    if (user < 0 || name.empty() || user_name_.count(user)) return;
+    user_name_[user] = name;
+    subst_[name] = "u" + num(user);
+  }
+
+  void learn_users() {
+    for (std::size_t i = 0; i <= last_ && i < in_.steps.size(); ++i) {
+      const StepTrace& t = in_.steps[i];
+      for (const auto& [conn, notes] : t.oracle_notes) {
+        users_.insert(conn / 2);
+        if (conn % 2 == 1) slot1_.insert(conn / 2);
+      }
+      if (t.timer) continue;
+      const Op& op = t.op;
+      users_.insert(op.user);
+      if (op.slot == 1) slot1_.insert(op.user);
+      if (op.other >= 0) users_.insert(op.other);
+      for (int m : op.members) users_.insert(m);
+      std::size_t get_users = 0;
+      for (const Exchange& x : t.oracle) {
+        auto p = parse_json(x.payload);
+        if (!p || !p->IsObject()) continue;
+        const std::string who = json_string_or(*p, "username", "");
+        if (op.kind == OpKind::login && x.event == "login") {
+          name_user(op.user, who);
+        } else if (op.kind == OpKind::create_dm && x.event == "get_user") {
+          if (get_users < op.members.size()) name_user(op.members[get_users++], who);
+        } else if (!who.empty()) {
+          name_user(op.other, who);
+        }
+      }
+    }
+  }
+
+  // walk_keys records, for every object naming a known user, that user's keys (User objects:
+  // public_key / spk / sig; X3DH objects: sender's ik).
+  void walk_keys(const JsonValue& v) {
+    if (v.IsArray()) {
+      for (const auto& e : v.GetArray()) walk_keys(e);
+      return;
+    }
+    if (!v.IsObject()) return;
+    auto user_of = [&](const char* key) -> std::optional<std::string> {
+      const JsonValue* n = json_member(v, key);
+      if (n == nullptr || !n->IsString()) return std::nullopt;
+      auto it = subst_.find(n->GetString());
+      if (it == subst_.end()) return std::nullopt;
+      return it->second;
+    };
+    auto map_key = [&](const char* key, const std::string& var) {
+      const JsonValue* k = json_member(v, key);
+      if (k != nullptr && k->IsString() && is_lower_hex(k->GetString())) {
+        subst_.emplace(k->GetString(), var);
+      }
+    };
+    if (auto u = user_of("username")) {
+      map_key("public_key", *u + ".public_key");
+      map_key("spk", *u + ".spk");
+      map_key("sig", *u + ".sig");
+    }
+    if (auto u = user_of("sender")) map_key("ik", *u + ".public_key");
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) walk_keys(it->value);
+  }
+
+  void learn_keys_and_ciphertexts() {
+    for (std::size_t i = 0; i <= last_ && i < in_.steps.size(); ++i) {
+      const StepTrace& t = in_.steps[i];
+      for (const Exchange& x : t.oracle) {
+        if (auto d = parse_json(x.canon)) walk_keys(*d);
+      }
+      for (const auto& [conn, notes] : t.oracle_notes) {
+        for (const auto& n : notes) {
+          if (auto d = parse_json(n)) walk_keys(*d);
+        }
+      }
+      if (t.timer) continue;
+      // The explorer's ciphertexts and signatures become the variables the scenario's own
+      // client values are kept in.
+      int sent = 0;
+      for (const Exchange& x : t.oracle) {
+        auto p = parse_json(x.payload);
+        if (!p || !p->IsObject()) continue;
+        std::string var, ct_key = "message";
+        if (x.event == "send_message") {
+          var = "m" + num(t.op.msg + sent++);
+          msg_ct_[t.op.msg + sent - 1] = json_string_or(*p, "message", "");
+        } else if (x.event == "set_message" && json_member(*p, "message") != nullptr) {
+          var = "e" + num(static_cast<long long>(i));
+        } else if (x.event == "add_reaction") {
+          var = "r" + num(t.op.rct);
+          ct_key = "reaction";
+        } else {
+          continue;
+        }
+        const std::string ct = json_string_or(*p, ct_key.c_str(), "");
+        const std::string sig = json_string_or(*p, "signature", "");
+        if (!ct.empty()) subst_.emplace(ct, var);
+        if (!sig.empty()) subst_.emplace(sig, var + ".signature");
+      }
+    }
+  }
+
+  // ---- canonical values → matchers ----
+
+  // Conv converts one canonical value; `capture` lets first sightings of ids become captures.
+  struct Conv {
+    bool capture = true;
+    std::string sched_var;  // capture the key of a one-entry scheduled_messages here
+  };
+
+  bool known(const std::string& var) const { return defined_.count(var) != 0; }
+
+  std::string id_matcher(const std::string& var, const Conv& c) {
+    if (known(var)) return var_ref(var);
+    if (c.capture && !capturing_.count(var)) {
+      capturing_.insert(var);
+      return "{\"$type\": \"id\", \"$capture\": " + json_escape(var) + "}";
+    }
+    return "{\"$type\": \"id\"}";
+  }
+
+  std::string type_of_hex(std::string_view s) {
+    if (s.size() == 64) return "{\"$type\": \"key\"}";
+    if (s.size() == 128) return "{\"$type\": \"signature\"}";
+    return "{\"$type\": \"hex\"}";
+  }
+
+  std::string conv_string(const std::string& s, const Conv& c) {
+    static const std::regex id_re(R"((dm|msg|rct)([0-9]+))");
+    static const std::regex unknown_id_re(R"((dm|msg|rct)\?)");
+    static const std::regex delete_re(R"(time\+-?[0-9]+s)");
+    std::smatch m;
+    if (std::regex_match(s, m, id_re)) return id_matcher(m[1].str() + m[2].str(), c);
+    if (std::regex_match(s, unknown_id_re)) return "{\"$type\": \"id\"}";
+    // EV-OBJ-010's delete distance is checked only as a timestamp: the runner's clock decides
+    // the exact instants.
+    if (s == "time" || std::regex_match(s, delete_re)) return "{\"$type\": \"timestamp\"}";
+    if (s == "sched") return "{\"$any\": true}";
+    if (s == "challenge") return "{\"$type\": \"hex\"}";
+    if (s == "reason") return "{\"$type\": \"string\"}";
+    if (auto it = subst_.find(s); it != subst_.end()) {
+      if (known(it->second)) return var_ref(it->second);
+      if (is_lower_hex(s)) return type_of_hex(s);
+      return "{\"$type\": \"string\"}";
+    }
+    // Client-made values the scenario cannot reproduce (another client's keys, an X3DH value).
+    if (s.size() >= 16 && s.size() % 2 == 0 && is_lower_hex(s)) return type_of_hex(s);
+    return lit(s);
+  }
+
+  std::string conv_object(const JsonValue& o, const Conv& c) {
+    // The first sighting of a message also captures its timestamp (history cursors, op.h).
+    std::string ts_var;
+    if (const JsonValue* id = json_member(o, "id"); id != nullptr && id->IsString()) {
+      static const std::regex msg_re(R"(msg([0-9]+))");
+      std::smatch m;
+      const std::string ids = id->GetString();
+      if (c.capture && std::regex_match(ids, m, msg_re) && json_member(o, "timestamp") &&
+          json_member(o, "message") && !known(ids + ".ts") && !capturing_.count(ids + ".ts")) {
+        ts_var = ids + ".ts";
+        capturing_.insert(ts_var);
+      }
+    }
+    Obj out;
+    for (auto it = o.MemberBegin(); it != o.MemberEnd(); ++it) {
+      const std::string key(it->name.GetString(), it->name.GetStringLength());
+      const JsonValue& v = it->value;
+      std::string text;
+      if (key == "scheduled_messages" && v.IsObject()) {
+        // Canonical {"sched*": [entries]}: schedule ids are free (EV-MSG-007), so only the
+        // number of entries is checked, and the one key is captured when a cancel needs it.
+        const JsonValue* e = json_member(v, "sched*");
+        const long long n = e != nullptr && e->IsArray() ? e->Size() : 0;
+        if (n == 1 && !c.sched_var.empty()) {
+          capturing_.insert(c.sched_var);
+          text = "{\"$len\": 1, \"$keys\": [{\"$capture\": " + json_escape(c.sched_var) + "}]}";
+        } else {
+          text = "{\"$len\": " + num(n) + "}";
+        }
+      } else if (key == "timestamp" && !ts_var.empty()) {
+        text = "{\"$type\": \"timestamp\", \"$capture\": " + json_escape(ts_var) + "}";
+      } else if (key == "key_tree" && v.IsArray()) {
+        text = conv_array(v, c, true, false);
+      } else {
+        text = conv(v, c);
+      }
+      // A key starting with `$` would read as an operator: such an object is matched by $eq.
+      if (!key.empty() && key[0] == '$') return "{\"$eq\": " + to_json(o) + "}";
+      out.add(key, text);
+    }
+    return out.text();
+  }
+
+  static bool is_user_object(const JsonValue& v) {
+    return v.IsObject() && v.HasMember("username") && v.HasMember("public_key");
+  }
+
+  // conv_array: message lists and key trees keep their order; other arrays are sets (events.md
+  // §0); lists of users are supersets, since the target holds other clients' users too
+  // (normalize.h drops them from the canonical form).
+  std::string conv_array(const JsonValue& a, const Conv& c, bool ordered, bool superset) {
+    std::string items;
+    bool users = superset;
+    for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+      items += (i ? ", " : "") + conv(a[i], c);
+      users = users || is_user_object(a[i]);
+    }
+    if (ordered) return "[" + items + "]";
+    return std::string("{\"") + (users ? "$superset" : "$set") + "\": [" + items + "]}";
+  }
+
+  std::string conv(const JsonValue& v, const Conv& c) {
+    if (v.IsObject()) return conv_object(v, c);
+    if (v.IsArray()) return conv_array(v, c, false, false);
+    if (v.IsString()) return conv_string(v.GetString(), c);
+    return to_json(v);
+  }
+
+  // commit_captures makes this step's captures usable by later steps.
+  void commit_captures() {
+    defined_.insert(capturing_.begin(), capturing_.end());
+    capturing_.clear();
+  }
+
+  // expect_of turns an oracle ack into an `expect`.
+  std::string expect_of(const Exchange& x, bool ordered, bool superset) {
+    return expect_of(x, ordered, superset, Conv{});
+  }
+  std::string expect_of(const Exchange& x, bool ordered, bool superset, const Conv& c) {
+    auto d = parse_json(x.canon);
+    if (!d) return "";
+    const JsonValue* ok = d->IsObject() ? json_member(*d, "success") : nullptr;
+    const JsonValue* r = d->IsObject() ? json_member(*d, "result") : nullptr;
+    if (ok == nullptr || !ok->IsBool() || r == nullptr || d->MemberCount() != 2) {
+      return conv(*d, c);
+    }
+    if (!ok->GetBool()) return "\"fail\"";  // reason texts are not normative (EV-TRN-009)
+    const std::string m = r->IsArray() ? conv_array(*r, c, ordered, superset) : conv(*r, c);
+    return "{\"ok\": " + m + "}";
+  }
+
+  // ---- steps ----
+
+  bool at_divergence() const { return cur_ == in_.divergence.step; }
+
+  // evidence: the divergence's clauses on the checks that show it.
+  std::string evidence() const {
+    std::string s;
+    for (const auto& c : clauses()) s += (s.empty() ? "" : ", ") + json_escape(c);
+    return "[" + s + "]";
+  }
+
+  // cite marks a check that shows the divergence: its clauses, and hard, since once it fails
+  // the later checks only repeat the difference (and each missing notification waits).
+  void cite(Obj& o) const { o.add("clauses", evidence()).add("hard", "true"); }
+
+  void push(Obj o) { steps_.push_back(o.text()); }
+
+  void ensure(const std::string& var) {
+    if (known(var)) return;
+    push(Obj()
+             .add("set", "{" + json_escape(var) + ": " + num(kMissingId) + "}")
+             .str("note", var + " was never created: the id no server has, as the explorer sent"));
+    defined_.insert(var);
+  }
+
+  std::string note_of(const StepTrace& t) const {
+    return "sequence step " + num(static_cast<long long>(cur_)) + ": " +
+           (t.timer ? std::string("timer") : describe(t.op));
+  }
+
+  // send_step writes one request with its expected ack.
+  void send_step(const std::string& actor, const Exchange& x, const std::string& args,
+                 const std::string& expect, const std::string& note) {
+    Obj o;
+    o.str("actor", actor).str("send", x.event).add("args", args).add("expect", expect);
+    if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
+        x.event == in_.divergence.subject) {
+      cite(o);
+    }
+    o.str("note", note);
+    push(std::move(o));
+    commit_captures();
+  }
+
+  const Exchange* find(const StepTrace& t, std::string_view event) const {
+    for (const Exchange& x : t.oracle) {
+      if (x.event == event && x.acked) return &x;
+    }
+    return nullptr;
+  }
+
+  // seal writes the client values of a message / edit / reaction into `var` and var.signature:
+  // encrypted under the DM's key when the sender's identity holds it, otherwise random bytes
+  // (the server does not decrypt, EV-MSG-004 checks only the signature).
+  void seal(const std::string& actor, int user, int dm, const std::string& var,
+            const std::string& text) {
+    const std::string dmv = "dm" + num(dm);
+    if (dm >= 0 && keys_[user].count(dm) && known(dmv)) {
+      push(Obj()
+               .str("actor", actor)
+               .str("compute", "encrypt")
+               .add("dm", var_ref(dmv))
+               .str("text", text)
+               .str("into", var));
+    } else {
+      push(Obj()
+               .str("actor", actor)
+               .str("compute", "random_hex")
+               .add("bytes", "44")
+               .str("into", var));
+    }
+    push(Obj()
+             .str("actor", actor)
+             .str("compute", "sign")
+             .add("hex", var_ref(var))
+             .str("into", var + ".signature"));
+    defined_.insert(var);
+    defined_.insert(var + ".signature");
+  }
+
+  void write_step(std::size_t i) {
+    cur_ = i;
+    const StepTrace& t = in_.steps[i];
+    if (!t.timer) write_op(t);
+    write_extra_note_check(t);
+    write_notes(t);
+  }
+
+  void write_op(const StepTrace& t) {
+    const Op& op = t.op;
+    const int conn = conn_of(op.user, op.slot);
+    const std::string actor = actor_of_conn(conn);
+    const std::string u = "u" + num(op.user);
+    const std::string note = note_of(t);
+    auto arg_user = [&](int who) { return var_ref("u" + num(who)); };
+    auto dm_ref = [&]() {
+      ensure("dm" + num(op.dm));
+      return var_ref("dm" + num(op.dm));
+    };
+    auto msg_ref = [&](int msg) {
+      ensure("msg" + num(msg));
+      return var_ref("msg" + num(msg));
+    };
+    auto simple = [&](const char* event, const std::string& args) {
+      if (const Exchange* x = find(t, event))
+        send_step(actor, *x, args, expect_of(*x, false, false), note);
+    };
+    switch (op.kind) {
+      case OpKind::login: {
+        // The explorer opens a fresh connection for every login (executor.cc, Side::open).
+        if (t.oracle.empty()) return;
+        if (!fresh_.count(conn) || !fresh_[conn])
+          push(Obj().str("actor", actor).add("connect", "true"));
+        fresh_[conn] = false;
+        const Exchange& login = t.oracle[0];
+        if (!login.acked) return;
+        if (!login.success) {
+          send_step(actor, login, Obj().add("username", arg_user(op.user)).text(), "\"fail\"",
+                    note);
+          return;
+        }
+        Obj o;
+        o.str("actor", actor).str("do", "login");
+        if (t.oracle.size() > 1 && t.oracle[1].acked) {
+          o.add("expect", expect_of(t.oracle[1], false, false));
+        }
+        push(std::move(o.str("note", note)));
+        return;
+      }
+      case OpKind::logout:
+        push(Obj().str("actor", actor).add("disconnect", "true").str("note", note));
+        fresh_[conn] = false;
+        return;
+      case OpKind::friend_request:
+        simple("send_friend_request", Obj().add("username", arg_user(op.other)).text());
+        return;
+      case OpKind::answer_request:
+        simple("ack_friend_request", Obj()
+                                         .add("username", arg_user(op.other))
+                                         .add("accept", op.flag ? "true" : "false")
+                                         .text());
+        return;
+      case OpKind::unfriend:
+        simple("unfriend", Obj().add("username", arg_user(op.other)).text());
+        return;
+      case OpKind::block:
+        simple("block_user", Obj().add("username", arg_user(op.other)).text());
+        return;
+      case OpKind::unblock:
+        simple("unblock", Obj().add("username", arg_user(op.other)).text());
+        return;
+      case OpKind::relations: {
+        static const char* kLists[] = {"get_friends", "get_friend_requests",
+                                       "get_outgoing_requests", "get_blocked"};
+        simple(kLists[op.count & 3], "{}");
+        return;
+      }
+      case OpKind::get_user:
+        simple("get_user", Obj().add("username", arg_user(op.other)).text());
+        return;
+      case OpKind::user_list:
+        if (const Exchange* x = find(t, "get_user_list")) {
+          send_step(actor, *x, "{}", expect_of(*x, false, true), note);
+        }
+        return;
+      case OpKind::set_user:
+        simple("set_user", Obj().str(op.count == 1 ? "biography" : "status", op.text).text());
+        return;
+      case OpKind::create_dm: {
+        const Exchange* x = find(t, "create_dm");
+        if (x == nullptr) return;
+        std::string members;
+        for (int m : op.members) members += (members.empty() ? "" : ", ") + lit("u" + num(m));
+        Obj o;
+        o.str("actor", actor).str("do", "create_dm").add("members", "[" + members + "]");
+        const std::string var = "dm" + num(op.dm);
+        if (x->success) {
+          o.str("into", var);
+          defined_.insert(var);
+          keys_[op.user].insert(op.dm);
+        } else {
+          o.add("expect", "\"fail\"");
+        }
+        if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
+            in_.divergence.subject == "create_dm") {
+          cite(o);
+        }
+        push(std::move(o.str("note", note)));
+        return;
+      }
+      case OpKind::get_dms:
+        simple("get_dms", "{}");
+        return;
+      case OpKind::get_dm:
+        simple("get_dm", Obj().add("id", dm_ref()).text());
+        return;
+      case OpKind::set_dm:
+        simple(
+            "set_dm",
+            Obj().add("id", dm_ref()).add("name", op.text.empty() ? "null" : lit(op.text)).text());
+        return;
+      case OpKind::leave_dm:
+        simple("leave_dm", Obj().add("id", dm_ref()).text());
+        return;
+      case OpKind::typing:
+        simple("ping_typing", Obj().add("id", dm_ref()).text());
+        return;
+      case OpKind::send:
+      case OpKind::burst: {
+        int k = 0;
+        for (const Exchange& x : t.oracle) {
+          if (x.event != "send_message") continue;
+          const int msg = op.msg + k++;
+          if (!x.acked) continue;
+          const std::string var = "m" + num(msg);
+          const std::string dmv = dm_ref();
+          if (keys_[op.user].count(op.dm) && known("dm" + num(op.dm))) {
+            Obj o;
+            o.str("actor", actor)
+                .str("do", "send_message")
+                .add("dm", dmv)
+                .str("text", "explore message " + num(msg))
+                .add("schedule", num(op.schedule))
+                .add("delete", num(op.del))
+                .str("into", var)
+                .add("expect", expect_of(x, false, false));
+            if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
+                in_.divergence.subject == "send_message") {
+              cite(o);
+            }
+            push(std::move(o.str("note", note)));
+            defined_.insert(var);
+            defined_.insert(var + ".signature");
+            commit_captures();
+          } else {
+            seal(actor, op.user, op.dm, var, "explore message " + num(msg));
+            send_step(actor, x,
+                      Obj()
+                          .add("id", dmv)
+                          .add("message", var_ref(var))
+                          .add("signature", var_ref(var + ".signature"))
+                          .add("schedule", num(op.schedule))
+                          .add("delete", num(op.del))
+                          .text(),
+                      expect_of(x, false, false), note);
+          }
+        }
+        return;
+      }
+      case OpKind::edit: {
+        const Exchange* x = find(t, "set_message");
+        if (x == nullptr) return;
+        const std::string var = "e" + num(static_cast<long long>(cur_));
+        seal(actor, op.user, op.dm, var, "explore edit " + num(static_cast<long long>(cur_)));
+        send_step(actor, *x,
+                  Obj()
+                      .add("id", msg_ref(op.msg))
+                      .add("message", var_ref(var))
+                      .add("signature", var_ref(var + ".signature"))
+                      .text(),
+                  expect_of(*x, false, false), note);
+        return;
+      }
+      case OpKind::pin:
+        simple("set_message",
+               Obj().add("id", msg_ref(op.msg)).add("pinned", op.flag ? "true" : "false").text());
+        return;
+      case OpKind::get_message:
+        simple("get_message", Obj().add("id", msg_ref(op.msg)).text());
+        return;
+      case OpKind::history: {
+        const Exchange* x = find(t, "get_message_history");
+        if (x == nullptr) return;
+        std::string cursor;
+        if (op.cursor < 0) {
+          // The executor's cursor: a client's "now", one second ahead (EV-MSG-015).
+          const std::string var = "now" + num(static_cast<long long>(cur_));
+          push(Obj()
+                   .str("actor", actor)
+                   .str("compute", "now_iso")
+                   .add("offset_s", "1")
+                   .str("into", var));
+          defined_.insert(var);
+          cursor = var_ref(var);
+        } else {
+          const std::string ts = "msg" + num(op.cursor) + ".ts";
+          cursor = known(ts) ? var_ref(ts) : lit("2000-01-01T00:00:00.000Z");
+        }
+        send_step(
+            actor, *x,
+            Obj().add("id", dm_ref()).add("cursor", cursor).add("count", num(op.count)).text(),
+            expect_of(*x, true, false), note);
+        return;
+      }
+      case OpKind::pinned:
+        if (const Exchange* x = find(t, "get_pinned")) {
+          send_step(actor, *x, Obj().add("id", dm_ref()).text(), expect_of(*x, true, false), note);
+        }
+        return;
+      case OpKind::cancel_scheduled: {
+        const Exchange* get = find(t, "get_dm");
+        const Exchange* cancel = find(t, "cancel_scheduled_message");
+        const std::string sched = "sched" + num(static_cast<long long>(cur_));
+        bool captured = false;
+        if (get != nullptr) {
+          // The schedule id is learned as the executor learns it, from get_dm (EV-MSG-007):
+          // capturable when the DM holds exactly this one pending message.
+          Conv c;
+          auto ct = msg_ct_.find(op.msg);
+          if (get->success && ct != msg_ct_.end() && !ct->second.empty() &&
+              get->canon.find(ct->second) != std::string::npos) {
+            c.sched_var = sched;
+          }
+          const std::string expect = expect_of(*get, false, false, c);
+          captured = capturing_.count(sched) != 0;
+          send_step(actor, *get, Obj().add("id", dm_ref()).text(), expect, note);
+        }
+        const std::string id = sched + "_id";
+        if (captured) {
+          push(Obj()
+                   .str("actor", actor)
+                   .str("compute", "int")
+                   .add("text", var_ref(sched))
+                   .str("into", id));
+          defined_.insert(id);
+        } else {
+          ensure(id);
+        }
+        if (cancel != nullptr) {
+          send_step(actor, *cancel,
+                    Obj().add("dm_id", dm_ref()).add("schedule_id", var_ref(id)).text(),
+                    expect_of(*cancel, false, false), note);
+        }
+        return;
+      }
+      case OpKind::react: {
+        const Exchange* x = find(t, "add_reaction");
+        if (x == nullptr) return;
+        const std::string var = "r" + num(op.rct);
+        seal(actor, op.user, op.dm, var, "explore reaction " + num(op.rct));
+        send_step(actor, *x,
+                  Obj()
+                      .add("id", msg_ref(op.msg))
+                      .add("reaction", var_ref(var))
+                      .add("signature", var_ref(var + ".signature"))
+                      .text(),
+                  expect_of(*x, false, false), note);
+        return;
+      }
+      case OpKind::unreact: {
+        ensure("rct" + num(op.rct));
+        simple("remove_reaction", Obj().add("id", var_ref("rct" + num(op.rct))).text());
+        return;
+      }
+      case OpKind::join_call:
+        simple("join_call", Obj().add("id", dm_ref()).str("uuid", op.text).text());
+        return;
+      case OpKind::leave_call:
+        simple("leave_call", Obj().add("id", dm_ref()).text());
+        return;
+    }
+  }
+
+  long long within_ms(const StepTrace& t) const {
+    if (!t.timer) return kNoteWithinMs;
+    return std::max(kNoteWithinMs, t.waited / 1000 + kTimerMarginMs);
+  }
+
+  // write_extra_note_check: the notification the target sent and the oracle did not must not
+  // arrive (a `none` over the step's action, before its awaits consume anything).
+  void write_extra_note_check(const StepTrace& t) {
+    const Divergence& d = in_.divergence;
+    if (!at_divergence() || d.kind != DivergenceKind::extra_note || d.conn < 0) return;
+    std::string name = d.subject;
+    const JsonValue* payload = nullptr;
+    auto actual = parse_json(d.actual);
+    if (actual && actual->IsObject() && json_member(*actual, "payload") != nullptr) {
+      payload = json_member(*actual, "payload");
+      if (name.empty()) name = json_string_or(*actual, "name", "");
+    } else if (actual) {
+      payload = &*actual;
+    }
+    if (name.empty()) return;
+    Obj o;
+    o.str("actor", actor_of_conn(d.conn)).str("none", name);
+    if (payload != nullptr) {
+      Conv c;
+      c.capture = false;
+      // What the oracle itself sent to this connection under the same name is excluded: ids
+      // not known yet match any id, so the extra notification's matcher alone could match the
+      // legitimate one too.
+      std::string m = "{\"$all\": [" + conv(*payload, c);
+      if (auto it = t.oracle_notes.find(d.conn); it != t.oracle_notes.end()) {
+        for (const auto& n : it->second) {
+          auto j = parse_json(n);
+          if (!j || json_string_or(*j, "name", "") != name) continue;
+          if (const JsonValue* p = json_member(*j, "payload"))
+            m += ", {\"$not\": " + conv(*p, c) + "}";
+        }
+      }
+      o.add("match", m + "]}");
+    } else {
+      // Without the payload, only a name the oracle did not send to this connection can be
+      // watched for.
+      auto it = t.oracle_notes.find(d.conn);
+      if (it != t.oracle_notes.end()) {
+        for (const auto& n : it->second) {
+          if (n.find(json_escape(name)) != std::string::npos) return;
+        }
+      }
+    }
+    const long long window =
+        t.timer ? std::max(kNoneWindowMs, t.waited / 1000 + kTimerMarginMs) : kNoneWindowMs;
+    o.add("window_ms", num(window));
+    cite(o);
+    o.str("note", note_of(t) + ": the target also sent this notification");
+    push(std::move(o));
+  }
+
+  void write_notes(const StepTrace& t) {
+    const Divergence& d = in_.divergence;
+    for (const auto& [conn, notes] : t.oracle_notes) {
+      const std::string actor = actor_of_conn(conn);
+      const bool order_here =
+          at_divergence() && d.kind == DivergenceKind::note_order && conn == d.conn;
+      const bool evidence_here = at_divergence() && conn == d.conn &&
+                                 (d.kind == DivergenceKind::missing_note || order_here);
+      std::vector<std::string> labels;
+      for (std::size_t k = 0; k < notes.size(); ++k) {
+        auto n = parse_json(notes[k]);
+        if (!n || !n->IsObject()) continue;
+        const std::string name = json_string_or(*n, "name", "");
+        const JsonValue* payload = json_member(*n, "payload");
+        if (name.empty() || payload == nullptr) continue;
+        const bool cited = evidence_here && (d.subject.empty() || d.subject == name || order_here);
+        if (name == "x3dh_notification" && !order_here && payload->IsObject() &&
+            write_join(actor, conn, *payload, t, cited)) {
+          continue;
+        }
+        Obj o;
+        o.str("actor", actor)
+            .str("await", name)
+            .add("match", conv(*payload, Conv{}))
+            .add("within_ms", num(within_ms(t)));
+        if (order_here) {
+          labels.push_back("n" + num(static_cast<long long>(cur_)) + "_" +
+                           num(static_cast<long long>(k)));
+          o.str("label", labels.back());
+        }
+        if (cited) cite(o);
+        push(std::move(o));
+        commit_captures();
+      }
+      if (order_here && labels.size() >= 2) {
+        std::string list;
+        for (const auto& l : labels) list += (list.empty() ? "" : ", ") + json_escape(l);
+        Obj o;
+        o.str("actor", actor).add("order", "[" + list + "]");
+        cite(o);
+        push(std::move(o.str("note", note_of(t) + ": the oracle's order")));
+      }
+    }
+  }
+
+  // write_join: an X3DH object is received as a client does (`do: join_dm`), so that the member
+  // holds the DM's key for its own later messages (CR-TREE-005…007).
+  bool write_join(const std::string& actor, int conn, const JsonValue& p, const StepTrace& t,
+                  bool cited) {
+    const JsonValue* id = json_member(p, "id");
+    static const std::regex dm_re(R"(dm([0-9]+))");
+    std::smatch m;
+    std::string ids = id != nullptr && id->IsString() ? id->GetString() : "";
+    if (!std::regex_match(ids, m, dm_re) || !known(ids)) return false;
+    Obj has;
+    if (const JsonValue* s = json_member(p, "sender")) has.add("sender", conv(*s, Conv{}));
+    if (const JsonValue* pos = json_member(p, "position")) has.add("position", conv(*pos, Conv{}));
+    Obj o;
+    o.str("actor", actor)
+        .str("do", "join_dm")
+        .add("dm", var_ref(ids))
+        .add("match", "{\"$has\": " + has.text() + "}")
+        .add("within_ms", num(within_ms(t)));
+    if (cited) cite(o);
+    push(std::move(o));
+    commit_captures();
+    keys_[conn / 2].insert(std::stoi(m[1].str()));
+    return true;
+  }
+
+  // ---- the document ----
+
+  std::vector<std::string> clauses() const {
+    static const std::regex clause_re(R"((EV|CR|TR)-[A-Z0-9]+-\d{3})");
+    std::vector<std::string> out;
+    for (const auto& c : in_.divergence.clauses) {
+      if (std::regex_match(c, clause_re) && std::find(out.begin(), out.end(), c) == out.end()) {
+        out.push_back(c);
+      }
+    }
+    if (out.empty()) {
+      // A divergence the catalogue could not place: acks are governed by the envelope rule,
+      // notifications by the one-argument rule (events.md §1).
+      out.push_back(in_.divergence.kind == DivergenceKind::ack ? "EV-TRN-005" : "EV-TRN-024");
+    }
+    return out;
+  }
+
+  static std::string scenario_id(const std::string& raw) {
+    std::string s;
+    for (char ch : raw) {
+      const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-') ? c
+                                                                                             : '-';
+    }
+    if (s.empty() || !std::isalnum(static_cast<unsigned char>(s[0]))) s = "explore" + s;
+    return s;
+  }
+
+  std::string description() const {
+    const Divergence& d = in_.divergence;
+    std::string s = "Written by unmanageable-conformance explore";
+    if (!in_.found_by.empty()) s += " (" + in_.found_by + ")";
+    s += ". At sequence step " + num(static_cast<long long>(d.step));
+    if (d.step < in_.steps.size()) s += " (" + note_of_step(d.step) + ")";
+    s += ", " + kind_text(d.kind);
+    if (!d.subject.empty()) s += " " + d.subject;
+    if (d.conn >= 0) s += " on " + actor_of_conn(d.conn);
+    s += ": the oracle (reference core) gave " + clip(d.expected, 600) + "; the target gave " +
+         clip(d.actual, 600) + ".";
+    return s;
+  }
+
+  std::string note_of_step(std::size_t i) const {
+    const StepTrace& t = in_.steps[i];
+    return t.timer ? std::string("timer") : describe(t.op);
+  }
+
+  std::string document() const {
+    std::string actors;
+    for (int u : users_) {
+      actors += (actors.empty() ? "" : ", ") + lit("u" + num(u));
+      if (slot1_.count(u)) {
+        actors += ", " + Obj()
+                             .str("name", "u" + num(u) + "b")
+                             .str("as", "u" + num(u))
+                             .add("connect", "false")
+                             .text();
+      }
+    }
+    std::string cl;
+    for (const auto& c : clauses()) cl += (cl.empty() ? "" : ", ") + json_escape(c);
+    std::string s = "{";
+    s += "\"id\": " + lit(scenario_id(in_.id));
+    s += ",\n \"title\": " + lit(in_.title.empty() ? in_.id : in_.title);
+    s += ",\n \"description\": " + lit(description());
+    s += ",\n \"basis\": " + std::string(in_.divergence.strict ? "\"document\"" : "\"decided\"");
+    s += ",\n \"clauses\": [" + cl + "]";
+    s += ",\n \"tags\": [\"explore\"]";
+    s += ",\n \"actor_state\": \"registered\"";
+    s += ",\n \"actors\": [" + actors + "]";
+    s += ",\n \"steps\": [\n";
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      s += "  " + steps_[i] + (i + 1 < steps_.size() ? ",\n" : "\n");
+    }
+    s += " ]}\n";
+    return s;
+  }
+
+  const ScenarioInput& in_;
+  std::size_t last_ = 0;
+  std::size_t cur_ = 0;
+  std::set<int> users_, slot1_;
+  std::map<int, std::string> user_name_;
+  std::map<std::string, std::string> subst_;  // explorer value → the scenario variable for it
+  std::map<int, std::string> msg_ct_;         // abstract message → explorer ciphertext
+  std::set<std::string> defined_;             // variables set by earlier steps
+  std::set<std::string> capturing_;           // captured by the step being written
+  std::map<int, bool> fresh_;                 // connection open since setup, never logged in
+  std::map<int, std::set<int>> keys_;         // user → DMs whose key its identity holds
+  std::vector<std::string> steps_;
+};
+
+}  // namespace
+
+std::string write_scenario(const ScenarioInput& in) {
+  Writer w(in);
+  return w.run();
+}
+
+}  // namespace unm::conformance::explore
