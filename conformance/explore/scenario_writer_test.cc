@@ -255,6 +255,38 @@ class Explored {
     steps_.push_back(std::move(t));
   }
 
+  // run_timer is a timer step: both sides are advanced to the oracle's next due timer (the
+  // explorer waits that long against a real target).
+  void run_timer() {
+    StepTrace t;
+    t.timer = true;
+    t.started = wall_now();
+    auto due = oracle_->next_timer();
+    ASSERT_TRUE(due.has_value());
+    // The target ran each request a little later: its timer is due a little later too.
+    const Micros until = std::max(*due, target_->next_timer().value_or(*due));
+    t.waited = std::max<Micros>(0, until - t.started);
+    // Time really passes (as it does for the explorer), so that later requests are stamped
+    // after the timer, as on the server the scenario is replayed against.
+    std::this_thread::sleep_for(std::chrono::microseconds(t.waited));
+    settle(*oracle_, so_, t.oracle_notes, until);
+    settle(*target_, st_, t.target_notes, until);
+    steps_.push_back(std::move(t));
+  }
+
+  // run_timer_for is a timer step of a fixed length (the oracle may have no timer left when the
+  // target does).
+  void run_timer_for(Micros wait) {
+    StepTrace t;
+    t.timer = true;
+    t.started = wall_now();
+    t.waited = wait;
+    std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    settle(*oracle_, so_, t.oracle_notes, t.started + wait);
+    settle(*target_, st_, t.target_notes, t.started + wait);
+    steps_.push_back(std::move(t));
+  }
+
   // first_divergence compares the two sides step by step, as the explorer does.
   std::optional<Divergence> first_divergence(std::vector<std::string> clauses) const {
     for (std::size_t i = 0; i < steps_.size(); ++i) {
@@ -327,7 +359,8 @@ class Explored {
   std::string dump() const {
     std::string s;
     for (std::size_t i = 0; i < steps_.size(); ++i) {
-      s += "step " + std::to_string(i) + " " + describe(steps_[i].op) + "\n";
+      s += "step " + std::to_string(i) + " " +
+           (steps_[i].timer ? std::string("timer") : describe(steps_[i].op)) + "\n";
       for (const auto* side : {&steps_[i].oracle, &steps_[i].target}) {
         for (const Exchange& x : *side) s += "  " + x.event + " -> " + x.canon + "\n";
       }
@@ -341,8 +374,9 @@ class Explored {
   }
 
  private:
-  void settle(Side& s, SideState& st, std::map<int, std::vector<std::string>>& out) {
-    s.advance(wall_now());
+  void settle(Side& s, SideState& st, std::map<int, std::vector<std::string>>& out,
+              Micros until = 0) {
+    s.advance(std::max(until, wall_now()));
     for (int c = 0; c < 2 * users_; ++c) {
       for (const Note& n : s.take(c)) {
         if (concerns_run(n, reg_)) out[c].push_back(canon_note(n, st, reg_));
@@ -627,6 +661,104 @@ TEST(ScenarioWriter, CancelScheduledCapturesTheScheduleId) {
   EXPECT_EQ(steps_named(w.scenario, StepKind::compute, "int"), 1);
   CaseRun good = replay(w.json, {});
   EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
+}
+
+// Every message operation a member can do, then a scheduled message that a timer sends
+// (EV-MSG-006) and a history after it: the replay passes against a correct server. The
+// divergence is given by hand, at the history.
+TEST(ScenarioWriter, MessageOperationsAndTimerStepReplay) {
+  Explored e(2, {});
+  e.run(login(0));
+  e.run(login(1));
+  befriend(e, 0, 1);
+  e.run(create_dm(0, {1}, 1));
+  Op b = on_dm(OpKind::burst, 1, 1);  // u1 holds the key from its X3DH object
+  b.msg = 1;
+  b.count = 2;
+  e.run(b);
+  Op ed = on_dm(OpKind::edit, 1, 1);
+  ed.msg = 1;
+  e.run(ed);
+  Op pin = on_dm(OpKind::pin, 0, 1);
+  pin.msg = 2;
+  pin.flag = true;
+  e.run(pin);
+  Op gm = on_dm(OpKind::get_message, 0, 1);
+  gm.msg = 1;
+  e.run(gm);
+  e.run(on_dm(OpKind::pinned, 1, 1));
+  Op r = on_dm(OpKind::react, 0, 1);
+  r.msg = 1;
+  r.rct = 1;
+  e.run(r);
+  Op ur = on_dm(OpKind::unreact, 0, 1);
+  ur.rct = 1;
+  e.run(ur);
+  e.run(send(0, 1, 3, 2));  // due in 2 s
+  e.run_timer();
+  Op h = on_dm(OpKind::history, 1, 1);
+  h.count = 10;
+  e.run(h);
+  Op hc = on_dm(OpKind::history, 0, 1);  // the page before message 2
+  hc.count = 5;
+  hc.cursor = 2;
+  e.run(hc);
+  {
+    auto none = e.first_divergence({});
+    ASSERT_FALSE(none.has_value())
+        << none->step << " " << none->expected << " / " << none->actual << "\n"
+        << e.dump();
+  }
+  const std::size_t last = e.steps().size() - 1;
+  ASSERT_TRUE(e.steps()[last - 2].timer);
+  Divergence d;
+  d.kind = DivergenceKind::ack;
+  d.step = last;
+  d.conn = 0;
+  d.subject = "get_message_history";
+  d.expected = e.steps()[last].oracle.back().canon;
+  d.actual = "{\"success\":true,\"result\":[]}";
+  d.clauses = {"EV-MSG-015"};
+
+  Written w = write_and_load(e, d, "explore.history.ack.s5");
+  EXPECT_EQ(steps_named(w.scenario, StepKind::send, "set_message"), 2);  // edit, pin
+  EXPECT_EQ(steps_named(w.scenario, StepKind::compute, "encrypt"), 2);   // edit, reaction
+  EXPECT_EQ(steps_named(w.scenario, StepKind::do_, "send_message"), 3);  // burst of 2, scheduled
+  EXPECT_NE(w.json.find("\"$capture\": \"msg2.ts\""), std::string::npos);
+  EXPECT_NE(w.json.find("\"cursor\": \"${msg2.ts}\""), std::string::npos);
+  CaseRun good = replay(w.json, {});
+  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
+}
+
+// A cancelled scheduled message whose timer still fires (EV-MSG-026): an extra notification at
+// a timer step, watched by a `none` as long as the explorer waited.
+TEST(ScenarioWriter, ExtraNotificationAtATimerStep) {
+  Explored e(2, {"cancel-keeps-timer"});
+  e.run(login(0));
+  e.run(login(1));
+  befriend(e, 0, 1);
+  e.run(create_dm(0, {1}, 1));
+  e.run(send(0, 1, 1, 2));
+  Op c = on_dm(OpKind::cancel_scheduled, 0, 1);
+  c.msg = 1;
+  e.run(c);
+  // The correct oracle has no timer left: the explorer waits the scheduled time anyway.
+  e.run_timer_for(2'000'000);
+  auto d = e.first_divergence({"EV-MSG-026"});
+  ASSERT_TRUE(d.has_value()) << e.dump();
+  EXPECT_EQ(d->kind, DivergenceKind::extra_note);
+  EXPECT_EQ(d->step, 7u);
+
+  Written w = write_and_load(e, *d, "explore.message_notification.extra_note.s8");
+  const Step* cited = step_citing(w.scenario, "EV-MSG-026");
+  ASSERT_NE(cited, nullptr);
+  EXPECT_EQ(cited->kind, StepKind::none);
+  EXPECT_GE(json_int_or(*cited->body, "window_ms", 0), 2000);
+  CaseRun good = replay(w.json, {});
+  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
+  CaseRun bad = replay(w.json, {"cancel-keeps-timer"});
+  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
 }
 
 // Clauses the catalogue could not give and ids that are no scenario id still make a valid file.
