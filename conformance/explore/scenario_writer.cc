@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <regex>
@@ -366,6 +367,14 @@ class Writer {
 
   bool at_divergence() const { return cur_ == in_.divergence.step; }
 
+  // ack_diverges_on: the divergence is an ack of one of `events` at this step (a `do` step
+  // stands for several requests).
+  bool ack_diverges_on(std::initializer_list<std::string_view> events) const {
+    const Divergence& d = in_.divergence;
+    return at_divergence() && d.kind == DivergenceKind::ack &&
+           std::find(events.begin(), events.end(), d.subject) != events.end();
+  }
+
   // evidence: the divergence's clauses on the checks that show it.
   std::string evidence() const {
     std::string s;
@@ -397,10 +406,7 @@ class Writer {
                  const std::string& expect, const std::string& note) {
     Obj o;
     o.str("actor", actor).str("send", x.event).add("args", args).add("expect", expect);
-    if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
-        x.event == in_.divergence.subject) {
-      cite(o);
-    }
+    if (ack_diverges_on({x.event})) cite(o);
     o.str("note", note);
     push(std::move(o));
     commit_captures();
@@ -488,6 +494,7 @@ class Writer {
         if (t.oracle.size() > 1 && t.oracle[1].acked) {
           o.add("expect", expect_of(t.oracle[1], false, false));
         }
+        if (ack_diverges_on({"login", "login_challenge_response"})) cite(o);
         push(std::move(o.str("note", note)));
         return;
       }
@@ -545,10 +552,7 @@ class Writer {
         } else {
           o.add("expect", "\"fail\"");
         }
-        if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
-            in_.divergence.subject == "create_dm") {
-          cite(o);
-        }
+        if (ack_diverges_on({"create_dm", "get_user"})) cite(o);
         push(std::move(o.str("note", note)));
         return;
       }
@@ -588,10 +592,7 @@ class Writer {
                 .add("delete", num(op.del))
                 .str("into", var)
                 .add("expect", expect_of(x, false, false));
-            if (at_divergence() && in_.divergence.kind == DivergenceKind::ack &&
-                in_.divergence.subject == "send_message") {
-              cite(o);
-            }
+            if (ack_diverges_on({"send_message"})) cite(o);
             push(std::move(o.str("note", note)));
             defined_.insert(var);
             defined_.insert(var + ".signature");
