@@ -76,8 +76,9 @@ const std::vector<OpKind>& all_op_kinds() {
 }
 
 std::string describe(const Op& op) {
-  std::string s = "u" + std::to_string(op.user);
-  if (op.slot != 0) s += "#" + std::to_string(op.slot);
+  std::string s = "u";
+  s += std::to_string(op.user);
+  if (op.slot != 0) s.append("#").append(std::to_string(op.slot));
   s += " ";
   s += op_kind_name(op.kind);
   if (op.other >= 0) s += " u" + std::to_string(op.other);
@@ -85,7 +86,7 @@ std::string describe(const Op& op) {
     s += " [";
     for (std::size_t i = 0; i < op.members.size(); ++i) {
       if (i) s += ",";
-      s += "u" + std::to_string(op.members[i]);
+      s.append("u").append(std::to_string(op.members[i]));
     }
     s += "]";
   }
@@ -149,11 +150,11 @@ Expected<Op, std::string> op_from_json(const JsonValue& v) {
     int* into;
     int dflt;
   };
-  for (const Field& f : {Field{"user", &op.user, 0}, Field{"slot", &op.slot, 0},
-                         Field{"other", &op.other, -1}, Field{"dm", &op.dm, -1},
-                         Field{"msg", &op.msg, -1}, Field{"rct", &op.rct, -1},
-                         Field{"count", &op.count, 0}, Field{"schedule", &op.schedule, 0},
-                         Field{"delete", &op.del, 0}, Field{"cursor", &op.cursor, -1}}) {
+  for (const Field& f :
+       {Field{"user", &op.user, 0}, Field{"slot", &op.slot, 0}, Field{"other", &op.other, -1},
+        Field{"dm", &op.dm, -1}, Field{"msg", &op.msg, -1}, Field{"rct", &op.rct, -1},
+        Field{"count", &op.count, 0}, Field{"schedule", &op.schedule, 0},
+        Field{"delete", &op.del, 0}, Field{"cursor", &op.cursor, -1}}) {
     auto x = get_int(v, f.key, f.dflt);
     if (!x) return Unexpected{x.error()};
     *f.into = *x;
