@@ -8,6 +8,7 @@
 
 #include "conformance/explore/clauses_of.h"
 #include "conformance/explore/normalize.h"
+#include "conformance/src/closest.h"
 #include "reference/common/hex.h"
 #include "reference/crypto/keys.h"
 #include "reference/crypto/random.h"
@@ -39,9 +40,10 @@ std::string Divergence::summary() const {
   std::string who = conn >= 0 ? "u" + std::to_string(conn / 2) + (conn % 2 ? "#1" : "") : "";
   std::string s = std::string(divergence_kind_name(kind)) + " " + subject;
   if (!who.empty()) s += " at " + who;
-  s += " (step " + std::to_string(step + 1) + "): expected " +
-       (expected.empty() ? "nothing" : expected) + ", got " + (actual.empty() ? "nothing" : actual);
-  return s;
+  s += " (step " + std::to_string(step + 1) + "): ";
+  if (!diff.empty()) return s + diff;
+  return s + "expected " + (expected.empty() ? "nothing" : one_line(expected, 200)) + ", got " +
+         (actual.empty() ? "nothing" : one_line(actual, 200));
 }
 
 namespace {
@@ -204,8 +206,46 @@ struct Sequence {
     return std::nullopt;
   }
 
+  // label names a canonical notification by its id (or its payload) for order diffs.
+  static std::string label(const std::string& canon) {
+    auto d = parse_json(canon);
+    if (!d || !d->IsObject()) return one_line(canon, 40);
+    const JsonValue* p = json_member(*d, "payload");
+    if (p != nullptr && p->IsObject()) {
+      if (const JsonValue* id = json_member(*p, "id")) return to_json(*id);
+    }
+    return p != nullptr ? one_line(to_json(*p), 40) : one_line(canon, 40);
+  }
+
+  static std::string order_diff(const std::string& expected, const std::string& actual) {
+    auto labels = [](const std::string& seq) {
+      std::string out;
+      std::size_t i = 0;
+      while (i <= seq.size()) {
+        std::size_t j = seq.find(" then ", i);
+        if (j == std::string::npos) j = seq.size();
+        if (!out.empty()) out += ", ";
+        out += label(seq.substr(i, j - i));
+        i = j + 6;
+      }
+      return out;
+    };
+    return "order " + labels(expected) + " expected, got " + labels(actual);
+  }
+
   void finish(Divergence& d) {
     d.clauses = clauses_of(d.subject);
+    if (d.kind == DivergenceKind::note_order) {
+      d.diff = order_diff(d.expected, d.actual);
+    } else if (!d.expected.empty() && !d.actual.empty()) {
+      auto e = parse_json(d.expected);
+      auto a = parse_json(d.actual);
+      if (e && a) d.diff = one_line(compact_diff(*e, *a), 300);
+    } else if (d.kind == DivergenceKind::missing_note) {
+      d.diff = "no " + d.subject + " (expected " + one_line(d.expected, 200) + ")";
+    } else if (d.kind == DivergenceKind::extra_note) {
+      d.diff = "unexpected " + one_line(d.actual, 200);
+    }
     if (d.kind == DivergenceKind::note_order) d.strict = true;
     if (o.strict_of) d.strict = o.strict_of(d.clauses);
     // Orders the document leaves Open: message lists (EV-MSG-016/018) are compared in order,

@@ -44,6 +44,7 @@ struct Divergence {
   std::string actual;                // the target's canonical text
   std::vector<std::string> clauses;  // clauses of events.md the subject is governed by
   bool strict = true;  // false when every clause involved is Open (a reference choice)
+  std::string diff;    // what differs, on one line (closest.h compact_diff), when computable
   // signature groups divergences of one cause: "explore.<subject>.<kind>" — the key an
   // expectations file uses (conformance/expectations/*.json).
   std::string signature() const;
