@@ -12,9 +12,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kTable{{
     {"register", "EV-AUTH-003 EV-AUTH-005 EV-AUTH-006"},
     {"login", "EV-AUTH-009 EV-AUTH-010"},
     {"login_challenge_response", "EV-AUTH-011 EV-AUTH-012"},
-    {"get_user", "EV-USR-001 EV-USR-002"},
-    {"get_user_list", "EV-USR-004"},
-    {"set_user", "EV-USR-006 EV-USR-008"},
+    {"get_user", "EV-USR-001 EV-USR-002 EV-AUTH-020"},
+    {"get_user_list", "EV-USR-004 EV-AUTH-020"},
+    {"set_user", "EV-USR-006 EV-USR-007 EV-USR-008 EV-USR-010"},
     {"create_dm", "EV-DM-001 EV-DM-002 EV-DM-003 EV-DM-005 EV-DM-008"},
     {"get_dms", "EV-DM-017"},
     {"get_dm", "EV-DM-018 EV-DM-019"},
@@ -37,26 +37,26 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kTable{{
     {"get_friends", "EV-FRD-004"},
     {"join_call", "EV-CALL-001 EV-CALL-002"},
     {"leave_call", "EV-CALL-004 EV-CALL-005"},
-    {"profile_notification", "EV-AUTH-020 EV-USR-008"},
-    {"dm_notification", "EV-DM-021"},
-    {"typing_notification", "EV-TYP-002"},
-    {"message_notification", "EV-MSG-027 EV-MSG-005 EV-MSG-009"},
-    {"message_change_notification", "EV-MSG-028"},
-    {"message_delete_notification", "EV-MSG-011 EV-MSG-030"},
-    {"scheduled_message_sent_notification", "EV-MSG-009 EV-MSG-031"},
-    {"scheduled_soon_notification", "EV-MSG-008 EV-MSG-031"},
-    {"x3dh_notification", "EV-DM-011 EV-DM-012 EV-DM-013 EV-DM-014"},
-    {"friend_request_notification", "EV-FRD-003"},
-    {"unfriend_notification", "EV-FRD-006"},
+    {"profile_notification", "EV-NTF-001 EV-USR-013 EV-USR-010"},
+    {"dm_notification", "EV-NTF-001 EV-DM-021"},
+    {"typing_notification", "EV-NTF-001 EV-TYP-002"},
+    {"message_notification", "EV-NTF-001 EV-MSG-027 EV-MSG-005 EV-MSG-009"},
+    {"message_change_notification", "EV-NTF-001 EV-MSG-028"},
+    {"message_delete_notification", "EV-NTF-001 EV-MSG-011 EV-MSG-030"},
+    {"scheduled_message_sent_notification", "EV-NTF-001 EV-MSG-009 EV-MSG-031"},
+    {"scheduled_soon_notification", "EV-NTF-001 EV-MSG-008 EV-MSG-031"},
+    {"x3dh_notification", "EV-NTF-001 EV-DM-011 EV-DM-012 EV-DM-013 EV-DM-014"},
+    {"friend_request_notification", "EV-NTF-001 EV-FRD-003"},
+    {"unfriend_notification", "EV-NTF-001 EV-FRD-006"},
 }};
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kMore{{
     {"get_friend_requests", "EV-FRD-004"},
     {"get_outgoing_requests", "EV-FRD-004"},
     {"get_blocked", "EV-FRD-004"},
-    {"friend_request_accept_notification", "EV-FRD-005"},
-    {"user_joined_call", "EV-CALL-003"},
-    {"user_left_call", "EV-CALL-005 EV-CALL-010"},
+    {"friend_request_accept_notification", "EV-NTF-001 EV-FRD-005"},
+    {"user_joined_call", "EV-NTF-001 EV-CALL-003"},
+    {"user_left_call", "EV-NTF-001 EV-CALL-005 EV-CALL-010"},
 }};
 
 std::vector<std::string> split(std::string_view s) {
@@ -71,7 +71,29 @@ std::vector<std::string> split(std::string_view s) {
   return out;
 }
 
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kResults{{
+    {"get_message_history", "EV-MSG-016"},
+    {"get_pinned", "EV-MSG-018"},
+    {"get_dms", "EV-DM-017"},
+    {"get_dm", "EV-DM-019 EV-OBJ-007"},
+    {"get_message", "EV-MSG-013 EV-OBJ-010"},
+    {"get_user", "EV-USR-002 EV-AUTH-020"},
+    {"get_user_list", "EV-USR-004 EV-AUTH-020"},
+    {"create_dm", "EV-DM-008"},
+    {"add_reaction", "EV-RCT-003"},
+    {"join_call", "EV-CALL-002"},
+    {"login", "EV-AUTH-010"},
+    {"get_friends", "EV-FRD-004"},
+}};
+
 }  // namespace
+
+std::vector<std::string> result_clauses_of(std::string_view event) {
+  for (const auto& [name, clauses] : kResults) {
+    if (name == event) return split(clauses);
+  }
+  return {};
+}
 
 std::vector<std::string> clauses_of(std::string_view subject) {
   for (const auto& [name, clauses] : kTable) {

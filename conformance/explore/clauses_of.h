@@ -11,4 +11,9 @@ namespace unm::conformance::explore {
 // clauses_of returns the clauses for a request event or a notification name (empty if unknown).
 std::vector<std::string> clauses_of(std::string_view subject);
 
+// result_clauses_of returns the clauses that govern the result of a request both sides
+// accepted, where they are narrower than clauses_of (e.g. get_message_history: EV-MSG-016,
+// whose order and cap are Open); empty when there is no narrower list.
+std::vector<std::string> result_clauses_of(std::string_view event);
+
 }  // namespace unm::conformance::explore

@@ -184,6 +184,12 @@ struct Runner {
         call(c, "set_message",
              "{\"id\":" + msg(op.msg) + ",\"pinned\":" + (op.flag ? "true" : "false") + "}");
         return;
+      case OpKind::pin_many:
+        for (int k = op.msg; k < op.msg + op.count; ++k) {
+          if (reg.msg_ct.count(k) == 0) continue;  // never sent
+          call(c, "set_message", "{\"id\":" + msg(k) + ",\"pinned\":true}");
+        }
+        return;
       case OpKind::get_message:
         call(c, "get_message", "{\"id\":" + msg(op.msg) + "}");
         return;
@@ -208,7 +214,9 @@ struct Runner {
         return;
       case OpKind::cancel_scheduled: {
         // The schedule id is learned as a client learns it: from get_dm (EV-MSG-007).
-        std::int64_t sched = kMissingId;
+        // Not among the caller's own (another member's message): a client can only guess, and
+        // schedule ids are small (EV-MSG-007).
+        std::int64_t sched = 1;
         const auto ct = reg.msg_ct.find(op.msg);
         call(c, "get_dm", "{\"id\":" + dm() + "}", [&](const JsonValue& r) {
           const JsonValue* s = json_member(r, "scheduled_messages");

@@ -235,6 +235,11 @@ struct Sequence {
 
   void finish(Divergence& d) {
     d.clauses = clauses_of(d.subject);
+    // Both accepted and the results differ: the clauses of the result, not of the checks.
+    if (d.kind == DivergenceKind::ack && d.expected.rfind("{\"success\":true", 0) == 0 &&
+        d.actual.rfind("{\"success\":true", 0) == 0) {
+      if (auto r = result_clauses_of(d.subject); !r.empty()) d.clauses = r;
+    }
     if (d.kind == DivergenceKind::note_order) {
       d.diff = order_diff(d.expected, d.actual);
     } else if (!d.expected.empty() && !d.actual.empty()) {
@@ -580,28 +585,50 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
       }
       return false;
     };
-    std::size_t granularity = 2;
-    while (cur.size() > 1 && budget_left()) {
-      const std::size_t chunk = std::max<std::size_t>(1, cur.size() / granularity);
-      bool reduced = false;
-      for (std::size_t at = 0; at < cur.size() && budget_left(); at += chunk) {
-        std::vector<Op> cand;
-        for (std::size_t i = 0; i < cur.size(); ++i) {
-          if (i < at || i >= at + chunk) cand.push_back(cur[i]);
+    // ddmin over operations: drop chunks while the same divergence remains.
+    auto ddmin = [&] {
+      std::size_t granularity = 2;
+      while (cur.size() > 1 && budget_left()) {
+        const std::size_t chunk = std::max<std::size_t>(1, cur.size() / granularity);
+        bool reduced = false;
+        for (std::size_t at = 0; at < cur.size() && budget_left(); at += chunk) {
+          std::vector<Op> cand;
+          for (std::size_t i = 0; i < cur.size(); ++i) {
+            if (i < at || i >= at + chunk) cand.push_back(cur[i]);
+          }
+          if (test(cand)) {
+            reduced = true;
+            granularity = std::max<std::size_t>(2, granularity - 1);
+            break;
+          }
         }
-        if (test(cand)) {
-          reduced = true;
-          granularity = std::max<std::size_t>(2, granularity - 1);
-          break;
+        if (!reduced) {
+          if (chunk == 1) break;
+          granularity = std::min(cur.size(), granularity * 2);
         }
       }
-      if (!reduced) {
-        if (chunk == 1) break;
-        granularity = std::min(cur.size(), granularity * 2);
-      }
-    }
+    };
+    ddmin();
+    const std::size_t before_simplify = cur.size();
+    std::vector<Op> before_ops = cur;
     // Smaller bursts, smaller groups: simpler values, same cause.
     for (std::size_t i = 0; i < cur.size() && budget_left(); ++i) {
+      if (cur[i].kind == OpKind::burst) {
+        // A burst whose messages are referenced by one later operation only: that one message.
+        std::set<int> used;
+        for (std::size_t j = i + 1; j < cur.size(); ++j) {
+          for (int k : {cur[j].msg, cur[j].cursor}) {
+            if (k >= cur[i].msg && k < cur[i].msg + cur[i].count) used.insert(k);
+          }
+        }
+        if (used.size() <= 1) {
+          std::vector<Op> cand = cur;
+          cand[i].kind = OpKind::send;
+          cand[i].msg = used.empty() ? cur[i].msg : *used.begin();
+          cand[i].count = 0;
+          if (test(cand)) continue;
+        }
+      }
       if (cur[i].kind == OpKind::burst && cur[i].count > 1) {
         for (int c : {1, cur[i].count / 2, 100, 101}) {
           if (c >= cur[i].count || !budget_left()) continue;
@@ -619,6 +646,42 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
         }
       }
     }
+    // Second connections only where they matter: slot 1 → slot 0, then drop what became
+    // redundant (a login of the unused slot).
+    for (std::size_t i = 0; i < cur.size() && budget_left(); ++i) {
+      if (cur[i].slot != 1) continue;
+      std::vector<Op> cand = cur;
+      for (Op& op : cand) {
+        if (op.user == cur[i].user) op.slot = 0;
+      }
+      test(cand);
+    }
+    // Fewer users: an operation done by another user who is already logged in (the login of a
+    // user that then does nothing else goes in the next ddmin).
+    for (std::size_t i = 0; i < cur.size() && budget_left(); ++i) {
+      if (cur[i].kind == OpKind::login || cur[i].kind == OpKind::logout) continue;
+      std::set<int> others;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (cur[j].kind == OpKind::login && cur[j].user != cur[i].user) others.insert(cur[j].user);
+      }
+      // The busiest users first: moving work to them frees the others.
+      std::vector<int> order(others.begin(), others.end());
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        auto busy = [&](int u) {
+          return std::count_if(cur.begin(), cur.end(), [u](const Op& op) { return op.user == u; });
+        };
+        return busy(a) > busy(b);
+      });
+      for (int v : order) {
+        if (!budget_left()) break;
+        std::vector<Op> cand = cur;
+        cand[i].user = v;
+        cand[i].slot = 0;
+        if (cand[i].other == v) continue;
+        if (test(cand)) break;
+      }
+    }
+    if (cur.size() != before_simplify || cur != before_ops) ddmin();
     f.shrunk = cur;
     f.shrunk_trace = best.steps;
     f.shrunk_divergence = best.divergence.value_or(f.divergence);

@@ -50,7 +50,7 @@ TEST(Explore, FindsAndShrinksAnInjectedFault) {
   ASSERT_EQ(r.findings.size(), 1u);
   const Finding& f = r.findings[0];
   EXPECT_EQ(f.divergence.subject, "add_reaction") << f.divergence.summary();
-  EXPECT_LE(f.shrunk.size(), 6u);
+  EXPECT_LE(f.shrunk.size(), 5u);
   for (const auto& op : f.shrunk) std::cerr << "  " << describe(op) << "\n";
   std::cerr << f.shrunk_divergence.summary() << "\n";
 }

@@ -49,6 +49,8 @@ bool applicable(const Op& op, const Model& m) {
     case OpKind::get_message:
     case OpKind::cancel_scheduled:
       return m.messages.count(op.msg) != 0;
+    case OpKind::pin_many:
+      return m.dms.count(op.dm) != 0 && op.count > 0;
     case OpKind::get_dm:
     case OpKind::set_dm:
     case OpKind::leave_dm:
@@ -90,7 +92,7 @@ void apply(Model& m, const Op& op, const std::vector<Exchange>& ex, Micros now) 
     default:
       break;
   }
-  if (!ok && op.kind != OpKind::burst) return;
+  if (!ok && op.kind != OpKind::burst && op.kind != OpKind::pin_many) return;
   switch (op.kind) {
     case OpKind::friend_request:
       m.requests.insert({u, op.other});
@@ -152,6 +154,11 @@ void apply(Model& m, const Op& op, const std::vector<Exchange>& ex, Micros now) 
     case OpKind::pin:
       m.messages[op.msg].pinned = op.flag;
       return;
+    case OpKind::pin_many:
+      for (int k = op.msg; k < op.msg + op.count; ++k) {
+        if (m.messages.count(k)) m.messages[k].pinned = true;
+      }
+      return;
     case OpKind::cancel_scheduled:
       m.messages.erase(op.msg);
       return;
@@ -179,7 +186,7 @@ Op Generator::next(Model& m) {
     OpKind kind;
     int weight;
   };
-  static const std::array<Weighted, 29> kWeights{{
+  static const std::array<Weighted, 30> kWeights{{
       {OpKind::login, 8},
       {OpKind::logout, 3},
       {OpKind::friend_request, 8},
@@ -201,6 +208,7 @@ Op Generator::next(Model& m) {
       {OpKind::burst, 1},
       {OpKind::edit, 3},
       {OpKind::pin, 4},
+      {OpKind::pin_many, 1},
       {OpKind::get_message, 2},
       {OpKind::history, 5},
       {OpKind::pinned, 3},
@@ -246,10 +254,13 @@ Op Generator::next(Model& m) {
       }
       return v;
     }();
+    // Mostly the actor's own DMs; sometimes any DM (one it left, or never joined): a valid
+    // request the server must refuse (R-DMACCESS, R-MSGACCESS).
+    const bool any_dm = chance(0.06);
     auto my_dms = [&] {
       std::vector<int> v;
       for (const auto& [id, d] : m.dms) {
-        if (m.member(id, u)) v.push_back(id);
+        if (any_dm || m.member(id, u)) v.push_back(id);
       }
       return v;
     }();
@@ -366,15 +377,27 @@ Op Generator::next(Model& m) {
         op.msg = any_of(msgs);
         if (kind == OpKind::pin) op.flag = !m.messages[op.msg].pinned || chance(0.2);
         if (kind == OpKind::react) op.rct = m.next_rct++;
-        if (kind == OpKind::edit) {
-          // The numbers of the message are kept (an edit is a new ciphertext of it).
-        }
+        return op;
+      }
+      case OpKind::pin_many: {
+        if (my_dms.empty()) continue;
+        op.dm = any_of(my_dms);
+        auto msgs = dm_messages(op.dm, true);
+        if (msgs.size() < 2) continue;
+        // A run of up to 12 messages from a random one on (more than ten pins: limits).
+        const int from = any_of(msgs);
+        op.msg = from;
+        op.count = 2 + pick(11);
         return op;
       }
       case OpKind::cancel_scheduled: {
         std::vector<int> pending;
+        // Mostly one's own scheduled message; sometimes another member's (EV-MSG-025: refused).
+        const bool others_too = chance(0.15);
         for (const auto& [id, msg] : m.messages) {
-          if (msg.sender == u && msg.scheduled && msg.due > now + 500'000) pending.push_back(id);
+          if ((others_too || msg.sender == u) && msg.scheduled && msg.due > now + 500'000) {
+            pending.push_back(id);
+          }
         }
         if (pending.empty()) continue;
         op.msg = any_of(pending);

@@ -7,7 +7,7 @@
 namespace unm::conformance::explore {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 29> kNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 30> kNames{{
     {OpKind::login, "login"},
     {OpKind::logout, "logout"},
     {OpKind::friend_request, "friend_request"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 29> kNames{{
     {OpKind::burst, "burst"},
     {OpKind::edit, "edit"},
     {OpKind::pin, "pin"},
+    {OpKind::pin_many, "pin_many"},
     {OpKind::get_message, "get_message"},
     {OpKind::history, "history"},
     {OpKind::pinned, "pinned"},
@@ -95,6 +96,7 @@ std::string describe(const Op& op) {
   if (op.rct >= 0) s += " rct" + std::to_string(op.rct);
   switch (op.kind) {
     case OpKind::burst:
+    case OpKind::pin_many:
     case OpKind::history:
     case OpKind::relations:
       s += " count=" + std::to_string(op.count);
