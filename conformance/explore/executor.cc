@@ -19,7 +19,9 @@ namespace {
 // divergence already reported): a valid id no server has, so the request is refused.
 constexpr std::int64_t kMissingId = 9'007'199'254'740'000;
 
-std::string q(const std::string& s) { return json_escape(s); }
+std::string q(const std::string& s) {
+  return json_escape(s);
+}
 
 // Runner performs one operation on one side.
 struct Runner {
@@ -48,6 +50,7 @@ struct Runner {
     Ack a = side.call(conn, x.event, x.payload, x.at);
     if (a.result) {
       x.acked = true;
+      x.raw = *a.result;
       auto d = parse_json(*a.result);
       x.success = d && d->IsObject() && json_bool_or(*d, "success", false);
       if (x.success && learn) {
@@ -86,6 +89,7 @@ struct Runner {
           Ack a = side.call(c, x.event, x.payload, x.at);
           if (a.result) {
             x.acked = true;
+            x.raw = *a.result;
             x.canon = canon_ack(x.event, *a.result, st, reg);
             auto d = parse_json(*a.result);
             x.success = d && d->IsObject() && json_bool_or(*d, "success", false);
@@ -153,7 +157,8 @@ struct Runner {
         call(c, "get_dm", "{\"id\":" + dm() + "}");
         return;
       case OpKind::set_dm:
-        call(c, "set_dm", "{\"id\":" + dm() + ",\"name\":" + (op.text.empty() ? "null" : q(op.text)) + "}");
+        call(c, "set_dm",
+             "{\"id\":" + dm() + ",\"name\":" + (op.text.empty() ? "null" : q(op.text)) + "}");
         return;
       case OpKind::leave_dm:
         call(c, "leave_dm", "{\"id\":" + dm() + "}");
@@ -179,6 +184,12 @@ struct Runner {
         call(c, "set_message",
              "{\"id\":" + msg(op.msg) + ",\"pinned\":" + (op.flag ? "true" : "false") + "}");
         return;
+      case OpKind::pin_many:
+        for (int k = op.msg; k < op.msg + op.count; ++k) {
+          if (reg.msg_ct.count(k) == 0) continue;  // never sent
+          call(c, "set_message", "{\"id\":" + msg(k) + ",\"pinned\":true}");
+        }
+        return;
       case OpKind::get_message:
         call(c, "get_message", "{\"id\":" + msg(op.msg) + "}");
         return;
@@ -194,8 +205,8 @@ struct Runner {
           cursor = t.substr(0, 23) + "Z";
         }
         call(c, "get_message_history",
-             "{\"id\":" + dm() + ",\"cursor\":" + q(cursor) + ",\"count\":" +
-                 std::to_string(op.count) + "}");
+             "{\"id\":" + dm() + ",\"cursor\":" + q(cursor) +
+                 ",\"count\":" + std::to_string(op.count) + "}");
         return;
       }
       case OpKind::pinned:
@@ -203,7 +214,9 @@ struct Runner {
         return;
       case OpKind::cancel_scheduled: {
         // The schedule id is learned as a client learns it: from get_dm (EV-MSG-007).
-        std::int64_t sched = kMissingId;
+        // Not among the caller's own (another member's message): a client can only guess, and
+        // schedule ids are small (EV-MSG-007).
+        std::int64_t sched = 1;
         const auto ct = reg.msg_ct.find(op.msg);
         call(c, "get_dm", "{\"id\":" + dm() + "}", [&](const JsonValue& r) {
           const JsonValue* s = json_member(r, "scheduled_messages");
@@ -224,10 +237,9 @@ struct Runner {
       case OpKind::react: {
         call(c, "add_reaction",
              "{\"id\":" + msg(op.msg) + ",\"reaction\":" + q(prep.sealed.at(0).ciphertext) +
-                 ",\"signature\":" + q(prep.sealed.at(0).signature) + "}",
-             [&](const JsonValue& r) {
-               if (r.IsInt64()) st.rcts.learn(op.rct, r.GetInt64());
-             });
+                 ",\"signature\":" + q(prep.sealed.at(0).signature) + "}");
+        // The reaction's id is learned from the Reaction object the notifications carry (by its
+        // ciphertext), so that a wrong id in this ack shows; see settle_reaction_ack.
         return;
       }
       case OpKind::unreact:
@@ -255,6 +267,23 @@ void add_sealed(Prepared& p, const crypto::SharedKey& key, const UserKeys& u, st
 
 }  // namespace
 
+Micros wall_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void settle_reaction_ack(const Op& op, Exchange& x, SideState& st, const Registry& reg) {
+  if (x.event != "add_reaction" || !x.acked || !x.success) return;
+  if (!st.rcts.raw_of(op.rct)) {
+    if (auto d = parse_json(x.raw); d && d->IsObject()) {
+      const JsonValue* r = json_member(*d, "result");
+      if (r != nullptr && r->IsInt64()) st.rcts.learn(op.rct, r->GetInt64());
+    }
+  }
+  x.canon = canon_ack(x.event, x.raw, st, reg);
+}
+
 Prepared prepare(const Op& op, Registry& reg, crypto::Random& rng) {
   Prepared p;
   const UserKeys& me = reg.users.at(static_cast<std::size_t>(op.user));
@@ -265,9 +294,9 @@ Prepared prepare(const Op& op, Registry& reg, crypto::Random& rng) {
       for (std::size_t i = 0; i < op.members.size(); ++i) {
         const UserKeys& m = reg.users.at(static_cast<std::size_t>(op.members[i]));
         crypto::Signature sig{};
-        from_hex_into(m.sig, sig);
+        if (!from_hex_into(m.sig, sig)) continue;  // made by the explorer: always valid hex
         bundles.push_back({m.ik_pub_key, m.spk_pub_key, sig});
-        names += (i ? "," : "") + q(m.name);
+        names.append(i ? "," : "").append(q(m.name));
       }
       auto g = crypto::create_group_dm(me.ik, bundles, rng);
       if (!g) {
@@ -281,10 +310,10 @@ Prepared prepare(const Op& op, Registry& reg, crypto::Random& rng) {
                     ",\"ek\":" + q(to_hex(g->messages[i].ek)) + "}";
       }
       for (std::size_t i = 0; i < g->key_tree.size(); ++i) {
-        tree += (i ? "," : "") + q(to_hex(g->key_tree[i]));
+        tree.append(i ? "," : "").append(q(to_hex(g->key_tree[i])));
       }
-      p.create_dm_payload =
-          "{\"usernames\":" + names + "],\"messages\":" + messages + "],\"key_tree\":" + tree + "]}";
+      p.create_dm_payload = "{\"usernames\":" + names + "],\"messages\":" + messages +
+                            "],\"key_tree\":" + tree + "]}";
       reg.dm_key[op.dm] = g->shared_key;
       return p;
     }

@@ -22,9 +22,15 @@ struct Canon {
     const std::int64_t raw = v.GetInt64();
     const char* prefix = h == Hint::dm ? "dm" : h == Hint::msg ? "msg" : "rct";
     const IdMap& m = h == Hint::dm ? side.dms : h == Hint::msg ? side.msgs : side.rcts;
-    if (auto a = m.abstract_of(raw)) return "\"" + std::string(prefix) + std::to_string(*a) + "\"";
-    // An id the explorer never learned: shown as unknown, which differs from any learned one.
-    return "\"" + std::string(prefix) + "?\"";
+    std::string s = "\"";
+    s += prefix;
+    // An id the explorer never learned is shown as unknown, which differs from any learned one.
+    if (auto a = m.abstract_of(raw)) {
+      s += std::to_string(*a);
+    } else {
+      s += "?";
+    }
+    return s + "\"";
   }
 
   static bool is_message(const JsonValue& o) {
@@ -105,7 +111,8 @@ struct Canon {
       } else if (key == "scheduled_messages" && v.IsObject()) {
         // Keys are schedule ids (free): the entries as a set.
         std::vector<std::string> entries;
-        for (auto e = v.MemberBegin(); e != v.MemberEnd(); ++e) entries.push_back(value(e->value, Hint::none));
+        for (auto e = v.MemberBegin(); e != v.MemberEnd(); ++e)
+          entries.push_back(value(e->value, Hint::none));
         std::sort(entries.begin(), entries.end());
         text = "{\"sched*\":[";
         for (std::size_t i = 0; i < entries.size(); ++i) text += (i ? "," : "") + entries[i];
@@ -160,9 +167,8 @@ struct Canon {
 bool is_hex64(const JsonValue& v) {
   if (!v.IsString() || v.GetStringLength() != 64) return false;
   const std::string_view s(v.GetString(), 64);
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 namespace unm::conformance::explore {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 29> kNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 30> kNames{{
     {OpKind::login, "login"},
     {OpKind::logout, "logout"},
     {OpKind::friend_request, "friend_request"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 29> kNames{{
     {OpKind::burst, "burst"},
     {OpKind::edit, "edit"},
     {OpKind::pin, "pin"},
+    {OpKind::pin_many, "pin_many"},
     {OpKind::get_message, "get_message"},
     {OpKind::history, "history"},
     {OpKind::pinned, "pinned"},
@@ -76,8 +77,9 @@ const std::vector<OpKind>& all_op_kinds() {
 }
 
 std::string describe(const Op& op) {
-  std::string s = "u" + std::to_string(op.user);
-  if (op.slot != 0) s += "#" + std::to_string(op.slot);
+  std::string s = "u";
+  s += std::to_string(op.user);
+  if (op.slot != 0) s.append("#").append(std::to_string(op.slot));
   s += " ";
   s += op_kind_name(op.kind);
   if (op.other >= 0) s += " u" + std::to_string(op.other);
@@ -85,7 +87,7 @@ std::string describe(const Op& op) {
     s += " [";
     for (std::size_t i = 0; i < op.members.size(); ++i) {
       if (i) s += ",";
-      s += "u" + std::to_string(op.members[i]);
+      s.append("u").append(std::to_string(op.members[i]));
     }
     s += "]";
   }
@@ -94,6 +96,7 @@ std::string describe(const Op& op) {
   if (op.rct >= 0) s += " rct" + std::to_string(op.rct);
   switch (op.kind) {
     case OpKind::burst:
+    case OpKind::pin_many:
     case OpKind::history:
     case OpKind::relations:
       s += " count=" + std::to_string(op.count);
@@ -149,11 +152,11 @@ Expected<Op, std::string> op_from_json(const JsonValue& v) {
     int* into;
     int dflt;
   };
-  for (const Field& f : {Field{"user", &op.user, 0}, Field{"slot", &op.slot, 0},
-                         Field{"other", &op.other, -1}, Field{"dm", &op.dm, -1},
-                         Field{"msg", &op.msg, -1}, Field{"rct", &op.rct, -1},
-                         Field{"count", &op.count, 0}, Field{"schedule", &op.schedule, 0},
-                         Field{"delete", &op.del, 0}, Field{"cursor", &op.cursor, -1}}) {
+  for (const Field& f :
+       {Field{"user", &op.user, 0}, Field{"slot", &op.slot, 0}, Field{"other", &op.other, -1},
+        Field{"dm", &op.dm, -1}, Field{"msg", &op.msg, -1}, Field{"rct", &op.rct, -1},
+        Field{"count", &op.count, 0}, Field{"schedule", &op.schedule, 0},
+        Field{"delete", &op.del, 0}, Field{"cursor", &op.cursor, -1}}) {
     auto x = get_int(v, f.key, f.dflt);
     if (!x) return Unexpected{x.error()};
     *f.into = *x;

@@ -208,6 +208,7 @@ class Writer {
         if (x.event == "send_message") {
           var = "m" + num(t.op.msg + sent++);
           msg_ct_[t.op.msg + sent - 1] = json_string_or(*p, "message", "");
+          msg_step_[t.op.msg + sent - 1] = i;
         } else if (x.event == "set_message" && json_member(*p, "message") != nullptr) {
           var = "e" + num(static_cast<long long>(i));
         } else if (x.event == "add_reaction") {
@@ -236,6 +237,14 @@ class Writer {
 
   std::string id_matcher(const std::string& var, const Conv& c) {
     if (known(var)) return var_ref(var);
+    if (c.capture && var == ack_alias_) {
+      // The new reaction's id, as the ack gives it: compared with the one the notifications
+      // carry once they are awaited (settle_alias).
+      const std::string as_acked = var + ".ack";
+      capturing_.insert(as_acked);
+      alias_pending_ = var;
+      return "{\"$type\": \"id\", \"$capture\": " + json_escape(as_acked) + "}";
+    }
     if (c.capture && !capturing_.count(var)) {
       capturing_.insert(var);
       return "{\"$type\": \"id\", \"$capture\": " + json_escape(var) + "}";
@@ -454,6 +463,25 @@ class Writer {
     if (!t.timer) write_op(t);
     write_extra_note_check(t);
     write_notes(t);
+    settle_alias(t);
+  }
+
+  // settle_alias: the explorer learns a new reaction's id from the step's notifications and
+  // only then reads the add_reaction ack (executor.h settle_reaction_ack), so the scenario checks
+  // the acked id against the notified one; without a notification, the acked id is the id.
+  void settle_alias(const StepTrace& t) {
+    if (alias_pending_.empty()) return;
+    const std::string var = alias_pending_, as_acked = var + ".ack";
+    alias_pending_.clear();
+    if (known(var)) {
+      Obj o;
+      o.add("check", var_ref(as_acked)).add("match", var_ref(var));
+      if (ack_diverges_on({"add_reaction"})) cite(o);
+      push(std::move(o.str("note", note_of(t) + ": the acked id is the notified reaction's")));
+    } else {
+      push(Obj().add("set", "{" + json_escape(var) + ": " + var_ref(as_acked) + "}"));
+      defined_.insert(var);
+    }
   }
 
   void write_op(const StepTrace& t) {
@@ -630,6 +658,24 @@ class Writer {
         simple("set_message",
                Obj().add("id", msg_ref(op.msg)).add("pinned", op.flag ? "true" : "false").text());
         return;
+      case OpKind::pin_many: {
+        // One set_message per message of the range the sequence has sent so far (executor.cc).
+        std::vector<int> sent;
+        for (int k = op.msg; k < op.msg + op.count; ++k) {
+          if (auto it = msg_step_.find(k); it != msg_step_.end() && it->second < cur_) {
+            sent.push_back(k);
+          }
+        }
+        std::size_t n = 0;
+        for (const Exchange& x : t.oracle) {
+          if (x.event != "set_message" || n >= sent.size()) continue;
+          const int k = sent[n++];
+          if (!x.acked) continue;
+          send_step(actor, x, Obj().add("id", msg_ref(k)).add("pinned", "true").text(),
+                    expect_of(x, false, false), note);
+        }
+        return;
+      }
       case OpKind::get_message:
         simple("get_message", Obj().add("id", msg_ref(op.msg)).text());
         return;
@@ -688,8 +734,10 @@ class Writer {
                    .add("text", var_ref(sched))
                    .str("into", id));
           defined_.insert(id);
-        } else {
-          ensure(id);
+        } else if (!known(id)) {
+          // Not among the caller's own: the executor guesses the smallest id (EV-MSG-007).
+          push(Obj().add("set", "{" + json_escape(id) + ": 1}").str("note", note));
+          defined_.insert(id);
         }
         if (cancel != nullptr) {
           send_step(actor, *cancel,
@@ -703,6 +751,11 @@ class Writer {
         if (x == nullptr) return;
         const std::string var = "r" + num(op.rct);
         seal(actor, op.user, op.dm, var, "explore reaction " + num(op.rct));
+        ack_alias_ = "rct" + num(op.rct);
+        struct Clear {
+          std::string& s;
+          ~Clear() { s.clear(); }
+        } clear{ack_alias_};
         send_step(actor, *x,
                   Obj()
                       .add("id", msg_ref(op.msg))
@@ -938,11 +991,14 @@ class Writer {
   std::map<int, std::string> user_name_;
   std::map<std::string, std::string> subst_;  // explorer value → the scenario variable for it
   std::map<int, std::string> msg_ct_;         // abstract message → explorer ciphertext
+  std::map<int, std::size_t> msg_step_;       // abstract message → the step that sent it
   std::set<std::string> defined_;             // variables set by earlier steps
   std::set<std::string> capturing_;           // captured by the step being written
   std::map<int, bool> fresh_;                 // connection open since setup, never logged in
   std::map<int, std::set<int>> keys_;         // user → DMs whose key its identity holds
   std::vector<std::string> steps_;
+  std::string ack_alias_;      // the reaction whose id the ack being written gives
+  std::string alias_pending_;  // captured as <var>.ack, to compare after the notifications
 };
 
 }  // namespace

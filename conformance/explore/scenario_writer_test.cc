@@ -32,14 +32,6 @@
 
 namespace unm::conformance::explore {
 
-// wall_now is defined by target_side.cc, which needs the network transport; this test links
-// only the in-process parts of the explorer.
-Micros wall_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 namespace {
 
 namespace sv = unm::server;
@@ -252,6 +244,9 @@ class Explored {
     t.target = perform(op, prep, *target_, st_, reg_, nullptr, why);
     settle(*oracle_, so_, t.oracle_notes);
     settle(*target_, st_, t.target_notes);
+    // As the explorer does: a reaction's id is learned from the notifications (EV-RCT-003).
+    for (Exchange& x : t.oracle) settle_reaction_ack(op, x, so_, reg_);
+    for (Exchange& x : t.target) settle_reaction_ack(op, x, st_, reg_);
     steps_.push_back(std::move(t));
   }
 
@@ -551,23 +546,30 @@ TEST(ScenarioWriter, AckDivergenceReplaysPassAndFail) {
   EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
 }
 
-// add_reaction answering the message id (EV-RCT-003): the canonical ack cannot show it (the
-// executor learns the reaction's id from that ack), the notifications do: the reaction inside
-// the message is an id the target never named. The scenario captures the id from the ack, so
-// the faulty server fails the notification check.
-TEST(ScenarioWriter, ReactionIdFaultShowsInTheNotifications) {
+// add_reaction answering the message id (EV-RCT-003): the explorer learns the reaction's id
+// from the notifications (settle_reaction_ack), so the ack differs; the scenario captures the
+// id from the oracle's own notification order and checks the ack against it.
+TEST(ScenarioWriter, ReactionIdFaultReplaysPassAndFail) {
   Explored e(2, {"reaction-returns-message-id"});
   sequence_with_reaction(e);
   auto d = e.first_divergence({"EV-RCT-003"});
   ASSERT_TRUE(d.has_value()) << e.dump();
   EXPECT_EQ(d->step, 9u);
-  EXPECT_NE(d->kind, DivergenceKind::ack);
+  EXPECT_EQ(d->kind, DivergenceKind::ack);
+  EXPECT_EQ(d->subject, "add_reaction");
 
-  Written w = write_and_load(e, *d, "explore.message_notification.s3");
+  Written w = write_and_load(e, *d, "explore.add_reaction.ack.s3");
+  const Step* cited = step_citing(w.scenario, "EV-RCT-003");
+  ASSERT_NE(cited, nullptr);
+  EXPECT_EQ(cited->name, "add_reaction");
   CaseRun good = replay(w.json, {});
   EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
   CaseRun bad = replay(w.json, {"reaction-returns-message-id"});
   EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  ASSERT_GE(bad.failed_step, 1u);
+  const Step& failed = w.scenario.steps[bad.failed_step - 1];
+  EXPECT_EQ(failed.kind, StepKind::check) << bad.reason;  // acked id ≠ notified id
+  EXPECT_EQ(failed.clauses, std::vector<std::string>{"EV-RCT-003"});
 }
 
 // leave_dm also notifying the leaver (EV-DM-027): an extra notification, checked by a `none`.

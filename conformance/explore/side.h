@@ -71,7 +71,7 @@ std::unique_ptr<Side> make_target_side(std::string url, std::chrono::millisecond
 
 // OracleOptions configure the in-process reference core.
 struct OracleOptions {
-  Micros x3dh_delay = 5'000'000;  // EV-DM-015; must match the target's to compare deliveries
+  Micros x3dh_delay = 5'000'000;    // EV-DM-015; must match the target's to compare deliveries
   std::vector<std::string> faults;  // injected faults (tests of the explorer only; faults.h)
 };
 // make_oracle_side creates a fresh in-process reference core (in-memory SQLite, a clock driven

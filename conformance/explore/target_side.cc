@@ -59,7 +59,8 @@ class TargetSide final : public Side {
       // A notification carries one payload (EV-TRN-024); a different shape is kept whole so
       // that the comparison shows it.
       std::string payload = args;
-      if (auto a = parse_json(args); a && a->IsArray() && a->Size() == 1) payload = to_json((*a)[0]);
+      if (auto a = parse_json(args); a && a->IsArray() && a->Size() == 1)
+        payload = to_json((*a)[0]);
       std::lock_guard<std::mutex> lock(in->m);
       in->q.push_back(Note{std::move(name), std::move(payload)});
       in->cv.notify_all();
@@ -117,12 +118,6 @@ class TargetSide final : public Side {
 };
 
 }  // namespace
-
-Micros wall_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::unique_ptr<Side> make_target_side(std::string url, std::chrono::milliseconds timeout,
                                        bool insecure) {

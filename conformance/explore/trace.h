@@ -37,13 +37,14 @@ std::string_view divergence_kind_name(DivergenceKind k);
 // Divergence — the first difference of a sequence, with its evidence.
 struct Divergence {
   DivergenceKind kind = DivergenceKind::ack;
-  std::size_t step = 0;  // index into the sequence's steps
-  int conn = -1;         // the explorer connection concerned (user × 2 + slot)
-  std::string subject;   // the event (ack) or notification name
-  std::string expected;  // the oracle's canonical text
-  std::string actual;    // the target's canonical text
+  std::size_t step = 0;              // index into the sequence's steps
+  int conn = -1;                     // the explorer connection concerned (user × 2 + slot)
+  std::string subject;               // the event (ack) or notification name
+  std::string expected;              // the oracle's canonical text
+  std::string actual;                // the target's canonical text
   std::vector<std::string> clauses;  // clauses of events.md the subject is governed by
-  bool strict = true;    // false when every clause involved is Open (a reference choice)
+  bool strict = true;  // false when every clause involved is Open (a reference choice)
+  std::string diff;    // what differs, on one line (closest.h compact_diff), when computable
   // signature groups divergences of one cause: "explore.<subject>.<kind>" — the key an
   // expectations file uses (conformance/expectations/*.json).
   std::string signature() const;

@@ -73,16 +73,16 @@ struct SideState {
 // Model — see file comment.
 struct Model {
   struct Dm {
-    std::vector<int> members;  // position order
-    std::set<int> in_call;
+    std::vector<int> members;    // position order
+    std::map<int, int> in_call;  // user → the slot that joined (EV-CALL-002)
   };
   struct Message {
     int dm = -1;
     int sender = -1;
     bool scheduled = false;  // still pending (not created yet)
     bool pinned = false;
+    std::int64_t due = 0;  // scheduled: when it is sent (wall clock, µs)
     bool self_destructs = false;
-    std::string ciphertext;  // the pending scheduled ciphertext (cancel looks it up)
   };
   struct Reaction {
     int msg = -1;

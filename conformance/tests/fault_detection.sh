@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # fault_detection.sh SERVER_EXE RUNNER_EXE [INDEX COUNT | NAME…] — the runner's own power
 # (docs/conformance.md, "Fault injection (self-test)"). For each fault of the server's catalogue
-# (`--inject-fault list`: name, clause, description) — all of them, those at positions
-# ≡ INDEX (mod COUNT), or the NAMEs given — start a fresh reference server with that one fault on
-# 127.0.0.1 port 0 and a temporary SQLite file, run the default suite's cases that cite the
-# fault's clause (`run --clause CLAUSE --jobs 4`), and require that the run exits 1 with at least
-# one case failing (outcome `fail`). Restricting to the citing cases gives the verdict of the
-# whole default suite under the rule "a failing case cites the fault's clause", in a fraction of
-# the time. Prints one line per fault (detected / MISSED, with the failing case ids) and a
-# score; exit 0 only when every fault tried was detected, 2 on a harness problem.
+# (`--inject-fault list`: name, clause, description, finder) that the default suite is meant to
+# detect (finder `suite`) — all of them, or those at positions ≡ INDEX (mod COUNT) among them —,
+# or for each NAME given (any finder: an `explore` fault is expected to be MISSED), start a fresh
+# reference server with that one fault on 127.0.0.1 port 0 and a temporary SQLite file, run the
+# default suite's cases that cite the fault's clause (`run --clause CLAUSE --jobs 4`), and
+# require that the run exits 1 with at least one case failing (outcome `fail`). Restricting to
+# the citing cases gives the verdict of the whole default suite under the rule "a failing case
+# cites the fault's clause", in a fraction of the time. Prints one line per fault (detected /
+# MISSED, with the failing case ids) and a score; exit 0 only when every fault tried was
+# detected, 2 on a harness problem.
 # UNM_FAULT_RUNNER_ARGS adds arguments to every run (e.g. "--scenarios DIR" to measure another
 # set of cases).
 set -uo pipefail
@@ -67,16 +69,20 @@ tried=0
 detected=0
 missed=()
 position=0
-while IFS=$'\t' read -r name clause description; do
+while IFS=$'\t' read -r name clause description finder; do
   [ -n "$name" ] || continue
-  pos=$position
-  position=$((position + 1))
-  if [ -n "$count" ]; then
-    [ $((pos % count)) -eq "$index" ] || continue
-  elif [ ${#names[@]} -gt 0 ]; then
+  if [ ${#names[@]} -gt 0 ]; then
     wanted=0
     for n in "${names[@]}"; do [ "$n" = "$name" ] && wanted=1; done
     [ "$wanted" -eq 1 ] || continue
+  else
+    # Faults only `unmanageable-conformance explore` is meant to find are not the suite's.
+    [ "$finder" = "suite" ] || continue
+    pos=$position
+    position=$((position + 1))
+    if [ -n "$count" ]; then
+      [ $((pos % count)) -eq "$index" ] || continue
+    fi
   fi
   tried=$((tried + 1))
   start_server "$name" || exit 2
@@ -97,7 +103,7 @@ while IFS=$'\t' read -r name clause description; do
     echo "detected  $name ($clause) by: $failing"
   else
     missed+=("$name")
-    echo "MISSED    $name ($clause): runner exit $status, failing cases: ${failing:-none} — $description"
+    echo "MISSED    $name ($clause, finder $finder): runner exit $status, failing cases: ${failing:-none} — $description"
     sed 's/^/    | /' "$dir/run.out" | tail -n 20
     [ "$status" -eq 2 ] && sed 's/^/    ! /' "$dir/run.err" | tail -n 5
   fi

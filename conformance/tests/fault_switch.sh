@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # fault_switch.sh SERVER_EXE — the gate of `--inject-fault` (docs/server.md, "Fault injection"):
 # refused with exit 2 and a one-line message unless UNM_ALLOW_FAULTS=1; an unknown name is
-# refused too; `list` prints the catalogue (at least 30 rows of name, clause, description, each
-# name and clause once); an allowed fault starts the server with a warning, and SIGTERM still
-# exits 0.
+# refused too; `list` prints the catalogue (at least 30 rows of name, clause, description and
+# finder — `suite` or `explore` —, each name and clause once, at least 30 `suite` rows); an
+# allowed fault starts the server with a warning, and SIGTERM still exits 0.
 set -uo pipefail
 server_exe="$1"
 work="$(mktemp -d "${TMPDIR:-/tmp}/unm-fault-switch.XXXXXX")"
@@ -52,11 +52,14 @@ refused UNM_ALLOW_FAULTS=1 -- --inject-fault ack-extra-key,
 if "$server_exe" --inject-fault list >"$work/list" 2>"$work/err"; then
   rows="$(wc -l <"$work/list")"
   [ "$rows" -ge 30 ] || fail "list prints $rows faults, expected at least 30"
-  bad="$(awk -F'\t' 'NF != 3 || $1 == "" || $2 !~ /^(EV|CR)-[A-Z0-9]+-[0-9][0-9][0-9]$/ || $3 == ""' "$work/list")"
+  bad="$(awk -F'\t' 'NF != 4 || $1 == "" || $2 !~ /^(EV|CR)-[A-Z0-9]+-[0-9][0-9][0-9]$/ || $3 == "" ||
+    $4 !~ /^(suite|explore)$/' "$work/list")"
   [ -z "$bad" ] || fail "malformed catalogue rows: $bad"
+  suite_rows="$(awk -F'\t' '$4 == "suite"' "$work/list" | wc -l)"
+  [ "$suite_rows" -ge 30 ] || fail "list marks $suite_rows faults suite, expected at least 30"
   [ -z "$(cut -f1 "$work/list" | sort | uniq -d)" ] || fail "a fault name appears twice"
   [ -z "$(cut -f2 "$work/list" | sort | uniq -d)" ] || fail "a clause appears twice"
-  echo "list: $rows faults"
+  echo "list: $rows faults, $suite_rows for the default suite"
 else
   fail "--inject-fault list failed: $(cat "$work/err")"
 fi

@@ -23,6 +23,9 @@ int coverage_command(std::span<const std::string> args);
 int ci_command(std::span<const std::string> args);
 // report_command implements `report`: one HTML/JUnit report from several runs' JSON reports.
 int report_command(std::span<const std::string> args);
+// explore_command implements `explore`: random valid conversations against a server, checked
+// against the in-process reference core; divergences shrunk to scenarios (docs/explore.md).
+int explore_command(std::span<const std::string> args);
 // vectors_forward implements `vectors`: forwarded to the vectors library when it is built.
 int vectors_forward(std::span<const std::string> args);
 

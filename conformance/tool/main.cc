@@ -38,6 +38,8 @@ constexpr Entry kCommands[] = {
      "generate or check crypto test vectors (the vectors tool)"},
     {"fuzz", unm::conformance::tool::fuzz_command,
      "fuzz a live server (--target URL --duration D)"},
+    {"explore", unm::conformance::tool::explore_command,
+     "random valid conversations checked against the reference model (--target URL)"},
     {"observe", unm::conformance::tool::observe_command,
      "judging proxy between a client and a server (--listen HOST:PORT --upstream URL)"},
     {"peer", unm::conformance::tool::peer_command,

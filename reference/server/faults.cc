@@ -63,6 +63,9 @@ constexpr std::array<FaultInfo, kFaultCount> kCatalogue{{
      "the X3DH object uses the prose names pub and dm_id instead of ik and id"},
     {F::pending_x3dh_newest_first, "pending-x3dh-newest-first", "EV-DM-013",
      "pending X3DH objects are delivered newest first"},
+    {F::pending_x3dh_only_latest, "pending-x3dh-only-latest", "EV-DM-014",
+     "of several pending X3DH objects only the newest is delivered at login; the others are "
+     "dropped"},
     {F::create_dm_notifies, "create-dm-notifies", "EV-DM-010",
      "create_dm sends a dm_notification to the members"},
     {F::get_dm_no_access_check, "get-dm-no-access-check", "EV-DM-018",
@@ -77,6 +80,9 @@ constexpr std::array<FaultInfo, kFaultCount> kCatalogue{{
      "send_message stores a message whose signature does not verify"},
     {F::message_skips_sender_connection, "message-skips-sender-connection", "EV-MSG-005",
      "message_notification of a new message skips the sender's requesting connection"},
+    {F::fanout_first_eight, "fanout-first-eight", "EV-MSG-027",
+     "message_notification of a new message reaches only the first 8 members of the DM",
+     FaultFinder::explore},
     {F::scheduled_also_sent_at_once, "scheduled-also-sent-at-once", "EV-MSG-006",
      "a scheduled message is also created and notified at once"},
     {F::soon_notice_at_sixty, "soon-notice-at-sixty", "EV-MSG-008",
@@ -91,6 +97,11 @@ constexpr std::array<FaultInfo, kFaultCount> kCatalogue{{
      "get_message answers for a message of a DM the caller is not in"},
     {F::history_no_access_check, "history-no-access-check", "EV-MSG-014",
      "get_message_history answers for a DM the caller is not in"},
+    {F::history_uncapped, "history-uncapped", "EV-MSG-016",
+     "get_message_history returns min(count, all) messages, ignoring the cap of 100",
+     FaultFinder::explore},
+    {F::pinned_capped_at_ten, "pinned-capped-at-ten", "EV-MSG-018",
+     "get_pinned returns only the 10 newest pinned messages", FaultFinder::explore},
     {F::any_member_edits, "any-member-edits", "EV-MSG-021",
      "set_message lets any member edit another member's message"},
     {F::cancel_ignores_owner, "cancel-ignores-owner", "EV-MSG-025",
@@ -122,6 +133,10 @@ constexpr std::array<FaultInfo, kFaultCount> kCatalogue{{
 }};
 
 }  // namespace
+
+std::string_view finder_name(FaultFinder f) {
+  return f == FaultFinder::explore ? "explore" : "suite";
+}
 
 std::span<const FaultInfo> fault_catalogue() {
   return kCatalogue;

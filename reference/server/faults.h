@@ -57,6 +57,7 @@ enum class Fault : std::size_t {
   x3dh_first_ek_for_all,
   x3dh_prose_keys,
   pending_x3dh_newest_first,
+  pending_x3dh_only_latest,
   create_dm_notifies,
   get_dm_no_access_check,
   get_dm_shows_all_scheduled,
@@ -65,6 +66,7 @@ enum class Fault : std::size_t {
   // Messages (message_handlers.cc, timers.cc)
   message_signature_unchecked,
   message_skips_sender_connection,
+  fanout_first_eight,
   scheduled_also_sent_at_once,
   soon_notice_at_sixty,
   self_destruct_in_milliseconds,
@@ -72,6 +74,8 @@ enum class Fault : std::size_t {
   schedule_notice_id_key,
   get_message_no_access_check,
   history_no_access_check,
+  history_uncapped,
+  pinned_capped_at_ten,
   any_member_edits,
   cancel_ignores_owner,
   cancel_keeps_timer,
@@ -94,14 +98,24 @@ enum class Fault : std::size_t {
 
 inline constexpr std::size_t kFaultCount = static_cast<std::size_t>(Fault::count_);
 
-// FaultInfo is one catalogue row: the name of --inject-fault, the clause the bug violates, and
-// what it breaks, in one line.
+// FaultFinder says which tool is meant to detect a fault: the default conformance suite
+// (`unmanageable-conformance run`, CTest conformance_fault_detection_*), or only `explore`
+// (`unmanageable-conformance explore`), because the bug shows only in states the hand-written
+// cases never reach (more than 100 messages, more than 10 pins, more than 8 members).
+enum class FaultFinder { suite, explore };
+
+// FaultInfo is one catalogue row: the name of --inject-fault, the clause the bug violates, what
+// it breaks, in one line, and which tool is meant to detect it.
 struct FaultInfo {
   Fault fault;
   std::string_view name;
   std::string_view clause;
   std::string_view breaks;
+  FaultFinder finder = FaultFinder::suite;
 };
+
+// finder_name is the word `--inject-fault list` prints for a finder: "suite" or "explore".
+std::string_view finder_name(FaultFinder f);
 
 // fault_catalogue lists every fault once, in enum order.
 std::span<const FaultInfo> fault_catalogue();

@@ -88,7 +88,10 @@ ChatServer::Reply ChatServer::handle_send_message(Request& req) {
   m.signature = std::move(*signature);
   m.timestamp = now;
   m.delete_at = delete_at;
-  notify(d->member_ids, protocol::notification::kMessage, message_json(m),
+  // EV-MSG-005 / EV-MSG-027: to every member's connections, the sender's included.
+  std::vector<UserId> recipients = d->member_ids;
+  if (fault(Fault::fanout_first_eight) && recipients.size() > 8) recipients.resize(8);
+  notify(std::move(recipients), protocol::notification::kMessage, message_json(m),
          fault(Fault::message_skips_sender_connection) ? std::optional<ConnId>(req.conn)
                                                        : std::nullopt);
   return std::string("true");
@@ -127,7 +130,9 @@ ChatServer::Reply ChatServer::handle_get_message_history(Request& req) {
   }
   if (!d) return Unexpected{d.error()};
   // EV-MSG-016: strictly before the cursor, newest first, at most min(count, 100).
-  const std::int64_t limit = std::min<std::int64_t>(*count, lim::kHistoryPageMax);
+  const std::int64_t limit = fault(Fault::history_uncapped)
+                                 ? *count
+                                 : std::min<std::int64_t>(*count, lim::kHistoryPageMax);
   if (limit == 0) return std::string("[]");
   return message_array(store_.history(*id, *cursor, limit));
 }
@@ -138,7 +143,9 @@ ChatServer::Reply ChatServer::handle_get_pinned(Request& req) {
   if (!id) return Unexpected{id.error()};
   auto d = access_dm(*id, req.session.user);  // EV-MSG-018
   if (!d) return Unexpected{d.error()};
-  return message_array(store_.pinned_messages(*id));
+  auto pinned = store_.pinned_messages(*id);  // all of them, newest first: no cap
+  if (fault(Fault::pinned_capped_at_ten) && pinned.size() > 10) pinned.resize(10);
+  return message_array(pinned);
 }
 
 ChatServer::Reply ChatServer::handle_set_message(Request& req) {

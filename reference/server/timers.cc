@@ -130,8 +130,11 @@ void ChatServer::deliver_pending_x3dh(UserId user) {
   if (!store_.begin()) return;
   auto pending = store_.pending_x3dh(user);
   if (fault(Fault::pending_x3dh_newest_first)) std::reverse(pending.begin(), pending.end());
-  for (const auto& p : pending) {
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const auto& p = pending[i];
     store_.delete_pending_x3dh(p.row_id);
+    // Every pending object is sent (EV-DM-014), not only the newest.
+    if (fault(Fault::pending_x3dh_only_latest) && i + 1 < pending.size()) continue;
     notify({user}, protocol::notification::kX3dh, x3dh_json(p.object));
   }
   if (!store_.commit()) {

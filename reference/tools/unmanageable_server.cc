@@ -183,7 +183,8 @@ std::optional<int> fault_gate(const unm::cli::Parser& p, const Config& c,
   }
   if (std::find(c.inject_faults.begin(), c.inject_faults.end(), "list") != c.inject_faults.end()) {
     for (const auto& f : unm::server::fault_catalogue()) {
-      std::cout << f.name << '\t' << f.clause << '\t' << f.breaks << '\n';
+      std::cout << f.name << '\t' << f.clause << '\t' << f.breaks << '\t'
+                << unm::server::finder_name(f.finder) << '\n';
     }
     return kExitOk;
   }
