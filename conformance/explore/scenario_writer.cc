@@ -30,14 +30,19 @@ std::string num(long long v) {
   return std::to_string(v);
 }
 
-// lit is a literal string in a template or matcher: `${` would be read as a variable.
-std::string lit(std::string_view s) {
+// unvar escapes `${` (read as a variable in templates and matchers) as `$${`.
+std::string unvar(std::string_view s) {
   std::string r;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') r += '$';
     r += s[i];
   }
-  return json_escape(r);
+  return r;
+}
+
+// lit is a literal string in a template or matcher.
+std::string lit(std::string_view s) {
+  return json_escape(unvar(s));
 }
 
 std::string var_ref(const std::string& var) {
@@ -319,7 +324,14 @@ class Writer {
       }
       // A key starting with `$` would read as an operator: such an object is matched by $eq.
       if (!key.empty() && key[0] == '$') return "{\"$eq\": " + to_json(o) + "}";
-      out.add(key, text);
+      // Keys are interpolated too (docs/conformance.md "Variables"): a username as a key (the
+      // join_call result, EV-CALL-002) becomes the runner's.
+      auto named = subst_.find(key);
+      if (named != subst_.end() && known(named->second) && !is_lower_hex(key)) {
+        out.add("${" + named->second + "}", text);
+        continue;
+      }
+      out.add(unvar(key), text);
     }
     return out.text();
   }

@@ -18,6 +18,7 @@
 #include <rapidjson/document.h>
 
 #include "conformance/explore/executor.h"
+#include "conformance/explore/explorer.h"
 #include "conformance/explore/normalize.h"
 #include "conformance/explore/scenario_writer.h"
 #include "conformance/src/engine.h"
@@ -761,6 +762,61 @@ TEST(ScenarioWriter, ExtraNotificationAtATimerStep) {
   CaseRun bad = replay(w.json, {"cancel-keeps-timer"});
   EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
   EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
+}
+
+// The whole path: `explore` (explorer.h) against an in-process target with one fault finds and
+// shrinks a divergence; the scenario written from the shrunk trace fails against a server with
+// that fault and passes against a correct one. Faults the generator does not reach within the
+// budget are skipped; several must be reached.
+TEST(ScenarioWriter, ScenariosOfExploreFindingsReplayPassAndFail) {
+  if (!unm::server::kFaultInjectionBuilt) GTEST_SKIP() << "built without UNM_TEST_FAULTS";
+  // (reaction-returns-message-id is not among them: on a fresh server the shrunk sequence's
+  // first reaction and message may share id 1, and then nothing shows; see
+  // ReactionIdFaultReplaysPassAndFail.)
+  const std::vector<std::string> faults = {
+      "user-list-excludes-caller",      "leave-dm-notifies-leaver",  "outgoing-lists-incoming",
+      "friend-request-notifies-sender", "any-member-edits",          "join-result-without-caller",
+      "block-notifies-unfriend",        "get-dm-shows-all-scheduled"};
+  int replayed = 0;
+  for (const std::string& fault : faults) {
+    SCOPED_TRACE(fault);
+    ExploreOptions o;
+    o.users = 4;
+    o.steps = 60;
+    o.sequences = 40;
+    o.seed = 7;
+    o.oracle.x3dh_delay = 0;
+    o.generator.timers = false;
+    o.settle = std::chrono::milliseconds(0);
+    o.note_wait = std::chrono::milliseconds(0);
+    auto r = explore(o, [fault] {
+      OracleOptions t;
+      t.x3dh_delay = 0;
+      t.faults = {fault};
+      return std::move(*make_oracle_side(t));
+    });
+    ASSERT_TRUE(r.harness_error.empty()) << r.harness_error;
+    if (r.findings.empty() || r.findings[0].shrunk_trace.empty()) continue;
+    const Finding& f = r.findings[0];
+    ScenarioInput in;
+    in.id = "explore." + fault;
+    in.title = f.shrunk_divergence.summary();
+    in.steps = f.shrunk_trace;
+    in.divergence = f.shrunk_divergence;
+    in.found_by = "scenario_writer_test";
+    const std::string json = write_scenario(in);
+    if (const char* dir = std::getenv("UNM_EXPLORE_SCENARIO_DIR")) {
+      std::ofstream(std::string(dir) + "/" + in.id + ".json") << json;
+    }
+    std::string ops;
+    for (const Op& op : f.shrunk) ops += "  " + describe(op) + "\n";
+    CaseRun good = replay(json, {});
+    EXPECT_EQ(good.verdict, RawVerdict::passed) << ops << json << transcript_of(good);
+    CaseRun bad = replay(json, {fault});
+    EXPECT_EQ(bad.verdict, RawVerdict::failed) << ops << json << transcript_of(bad);
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 5);  // 7 of 8 at the time of writing
 }
 
 // Clauses the catalogue could not give and ids that are no scenario id still make a valid file.
