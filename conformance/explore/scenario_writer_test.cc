@@ -633,6 +633,8 @@ TEST(ScenarioWriter, OrderDifferenceReplaysPassAndFail) {
   EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
   CaseRun bad = replay(w.json, {"pending-x3dh-newest-first"});
   EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  ASSERT_GE(bad.failed_step, 1u);
+  EXPECT_EQ(w.scenario.steps[bad.failed_step - 1].kind, StepKind::order) << bad.reason;
 }
 
 // A scheduled message cancelled by its sender: the schedule id is captured from get_dm's
