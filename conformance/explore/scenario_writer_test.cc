@@ -19,6 +19,7 @@
 
 #include "conformance/explore/executor.h"
 #include "conformance/explore/explorer.h"
+#include "conformance/explore/generator.h"
 #include "conformance/explore/normalize.h"
 #include "conformance/explore/scenario_writer.h"
 #include "conformance/src/engine.h"
@@ -819,6 +820,61 @@ TEST(ScenarioWriter, ScenariosOfExploreFindingsReplayPassAndFail) {
     ++replayed;
   }
   EXPECT_GE(replayed, 5);  // 7 of 8 at the time of writing
+}
+
+// The invariant behind every written scenario: what the oracle answered, a correct server
+// answers too. Generated sequences (the explorer's own generator, no timers) are played against
+// a correct in-process target; the scenario written with a divergence placed at the last step
+// must pass against a correct server, whatever the operations were.
+TEST(ScenarioWriter, GeneratedSequencesReplayGreenAgainstACorrectServer) {
+  int written = 0;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    ExploreOptions o;
+    o.users = 3;
+    o.steps = 30;
+    o.seed = seed;
+    o.oracle.x3dh_delay = 0;
+    o.generator.timers = false;
+    o.generator.max_burst = 4;
+    o.settle = std::chrono::milliseconds(0);
+    o.note_wait = std::chrono::milliseconds(0);
+    OracleOptions t;
+    t.x3dh_delay = 0;
+    auto target = make_oracle_side(t);
+    ASSERT_TRUE(target.has_value());
+    Generator gen(seed, o.generator);
+    SequenceRun run = play(o, **target, nullptr, &gen, "w" + std::to_string(seed), nullptr);
+    ASSERT_TRUE(run.harness_error.empty()) << run.harness_error;
+    ASSERT_FALSE(run.divergence.has_value()) << run.divergence->summary();
+    if (run.steps.empty()) continue;
+    Divergence d;
+    d.step = run.steps.size() - 1;
+    const StepTrace& last = run.steps.back();
+    if (!last.oracle.empty()) {
+      d.kind = DivergenceKind::ack;
+      d.conn = last.oracle.back().conn;
+      d.subject = last.oracle.back().event;
+    } else {
+      d.kind = DivergenceKind::missing_note;
+    }
+    d.clauses = {"EV-TRN-005"};
+    ScenarioInput in;
+    in.id = "explore.generated.s" + std::to_string(seed);
+    in.title = "generated";
+    in.steps = run.steps;
+    in.divergence = d;
+    const std::string json = write_scenario(in);
+    if (const char* dir = std::getenv("UNM_EXPLORE_SCENARIO_DIR")) {
+      std::ofstream(std::string(dir) + "/" + in.id + ".json") << json;
+    }
+    std::string ops;
+    for (const Op& op : run.played) ops += "  " + describe(op) + "\n";
+    CaseRun good = replay(json, {});
+    EXPECT_EQ(good.verdict, RawVerdict::passed) << ops << good.reason << "\n" << json;
+    ++written;
+  }
+  EXPECT_GE(written, 20);
 }
 
 // Clauses the catalogue could not give and ids that are no scenario id still make a valid file.
