@@ -96,7 +96,10 @@ std::string kind_text(DivergenceKind k) {
 }
 
 std::string clip(const std::string& s, std::size_t n) {
-  return s.size() <= n ? s : s.substr(0, n) + "…";
+  if (s.size() <= n) return s;
+  // Cut on a character boundary (UTF-8 continuation bytes are 10xxxxxx).
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "…";
 }
 
 // Writer — one scenario; see write_scenario.

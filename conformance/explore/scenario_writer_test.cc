@@ -925,12 +925,16 @@ TEST(ScenarioWriter, FallbacksKeepTheFileValid) {
   d.subject = "profile_notification";
   d.clauses = {"not a clause"};
   d.strict = false;
+  d.actual = std::string(599, 'a') + "\u00e9\u00e9";  // clipped inside the first é
   ScenarioInput in;
   in.id = "Explore/Weird ID";
   in.title = "t";
   in.steps = e.steps();
   in.divergence = d;
   const std::string json = write_scenario(in);
+  rapidjson::Document strict;
+  strict.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str(), json.size());
+  EXPECT_FALSE(strict.HasParseError()) << "invalid UTF-8 at " << strict.GetErrorOffset();
   auto list = parse_scenarios(json, "x.json");
   ASSERT_TRUE(list.has_value()) << list.error().message << "\n" << json;
   EXPECT_EQ(list->front().id, "explore-weird-id");
