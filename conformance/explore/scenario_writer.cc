@@ -111,6 +111,7 @@ class Writer {
 
   std::string run() {
     learn_users();
+    learn_named_users();
     learn_keys_and_ciphertexts();
     for (int u : users_) {
       // The engine's own variables of each actor (docs/conformance.md "Variables").
@@ -118,7 +119,12 @@ class Writer {
       for (const char* k : {"", ".username", ".public_key", ".spk", ".sig"}) defined_.insert(a + k);
       fresh_[conn_of(u, 0)] = true;  // connected and registered by the setup, not logged in
     }
-    for (std::size_t i = 0; i <= last_ && i < in_.steps.size(); ++i) write_step(i);
+    // A divergence before the first step (registration, which the explorer runs before the
+    // sequence) is checked by the scenario's own setup: no step is replayed.
+    const bool before_steps = in_.divergence.step >= in_.steps.size();
+    for (std::size_t i = 0; !before_steps && i <= last_ && i < in_.steps.size(); ++i) {
+      write_step(i);
+    }
     if (steps_.empty()) {
       // A sequence with nothing to replay still needs one step to be a valid scenario.
       steps_.push_back(Obj().add("sleep_ms", "0").text());
@@ -133,6 +139,61 @@ class Writer {
     if (user < 0 || name.empty() || user_name_.count(user)) return;
     user_name_[user] = name;
     subst_[name] = "u" + num(user);
+  }
+
+  // learn_named_users finds the users the sequence's requests never named but its answers do
+  // (another member in a list): the explorer names user i `<tag>u<i>` (explorer.cc setup), and
+  // the tag is what the named users' names share.
+  void learn_named_users() {
+    std::optional<std::string> tag;
+    for (const auto& [user, name] : user_name_) {
+      const std::string suffix = "u" + num(user);
+      if (name.size() <= suffix.size() ||
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return;
+      const std::string t = name.substr(0, name.size() - suffix.size());
+      if (tag && *tag != t) return;
+      tag = t;
+    }
+    if (!tag) return;
+    std::set<std::string> strings;
+    for (std::size_t i = 0; i <= last_ && i < in_.steps.size(); ++i) {
+      const StepTrace& t = in_.steps[i];
+      for (const Exchange& x : t.oracle) {
+        if (auto d = parse_json(x.canon)) collect_strings(*d, strings);
+      }
+      for (const auto& [conn, notes] : t.oracle_notes) {
+        for (const auto& n : notes) {
+          if (auto d = parse_json(n)) collect_strings(*d, strings);
+        }
+      }
+    }
+    const std::string prefix = *tag + "u";
+    for (const auto& str : strings) {
+      if (str.size() <= prefix.size() || str.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string digits = str.substr(prefix.size());
+      if (digits.size() > 4 ||
+          !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;
+      }
+      const int user = std::stoi(digits);
+      if (user_name_.count(user)) continue;
+      name_user(user, str);
+      users_.insert(user);
+    }
+  }
+
+  static void collect_strings(const JsonValue& v, std::set<std::string>& out) {
+    if (v.IsString()) {
+      out.insert(v.GetString());
+    } else if (v.IsArray()) {
+      for (const auto& e : v.GetArray()) collect_strings(e, out);
+    } else if (v.IsObject()) {
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        out.insert(std::string(it->name.GetString(), it->name.GetStringLength()));
+        collect_strings(it->value, out);
+      }
+    }
   }
 
   void learn_users() {

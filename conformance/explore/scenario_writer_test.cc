@@ -213,7 +213,7 @@ class Explored {
     target_ = std::move(*make_oracle_side(bad));
     for (int i = 0; i < users; ++i) {
       UserKeys u;
-      u.name = "xplr" + std::to_string(i);
+      u.name = "xwu" + std::to_string(i);  // <tag>u<i>, as the explorer names users
       u.ik = crypto::generate_private_key(rng_);
       u.ik_pub_key = crypto::public_key(u.ik);
       u.ik_pub = to_hex(u.ik_pub_key);
@@ -912,6 +912,48 @@ TEST(ScenarioWriter, GeneratedSequencesReplayGreenAgainstACorrectServer) {
 // The same with scheduled and self-destructing messages (timer steps: seconds of waiting).
 TEST(ScenarioWriter, GeneratedSequencesWithTimersReplayGreen) {
   generated_replay_green(101, 106, true, 40);
+}
+
+// Users no request of the sequence names, seen only in an answer (a user list), are found by
+// the explorer's naming (<tag>u<i>) and become actors too.
+TEST(ScenarioWriter, UsersSeenOnlyInAnswersBecomeActors) {
+  Explored e(3, {"user-list-excludes-caller"});
+  e.run(login(0));
+  Op l;
+  l.kind = OpKind::user_list;
+  l.user = 0;
+  e.run(l);
+  auto d = e.first_divergence({"EV-USR-004"});
+  ASSERT_TRUE(d.has_value()) << e.dump();
+  Written w = write_and_load(e, *d, "explore.users.s1");
+  EXPECT_EQ(w.scenario.actors.size(), 3u);
+  EXPECT_EQ(w.json.find("xwu", w.json.find("\"steps\"")), std::string::npos) << w.json;
+  CaseRun good = replay(w.json, {});
+  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
+  CaseRun bad = replay(w.json, {"user-list-excludes-caller"});
+  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+}
+
+// A divergence before the first step (registration) is checked by the scenario's setup alone.
+TEST(ScenarioWriter, RegistrationDivergenceWritesNoSteps) {
+  Explored e(2, {});
+  e.run(login(0));
+  e.run(login(1));
+  Divergence d;
+  d.kind = DivergenceKind::ack;
+  d.step = static_cast<std::size_t>(-1);
+  d.subject = "register";
+  d.clauses = {"EV-AUTH-003"};
+  ScenarioInput in;
+  in.id = "explore.register.ack.s1";
+  in.title = "register";
+  in.steps = e.steps();
+  in.divergence = d;
+  auto list = parse_scenarios(write_scenario(in), "x.json");
+  ASSERT_TRUE(list.has_value()) << list.error().message;
+  EXPECT_EQ(list->front().actors.size(), 2u);
+  ASSERT_EQ(list->front().steps.size(), 1u);
+  EXPECT_EQ(list->front().steps[0].kind, StepKind::sleep);
 }
 
 // Clauses the catalogue could not give and ids that are no scenario id still make a valid file.
