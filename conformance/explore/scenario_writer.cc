@@ -95,6 +95,17 @@ std::string kind_text(DivergenceKind k) {
   return "?";
 }
 
+// whole_chars drops an incomplete UTF-8 sequence at the end of `s` (a title cut by bytes).
+std::string whole_chars(std::string s) {
+  std::size_t i = s.size(), back = 0;
+  while (i > 0 && back < 4 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) --i, ++back;
+  if (i == 0) return s;
+  const auto lead = static_cast<unsigned char>(s[i - 1]);
+  const std::size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+  if (lead >= 0xC0 && back < need) s.resize(i - 1);
+  return s;
+}
+
 std::string clip(const std::string& s, std::size_t n) {
   if (s.size() <= n) return s;
   // Cut on a character boundary (UTF-8 continuation bytes are 10xxxxxx).
@@ -1045,7 +1056,7 @@ class Writer {
     for (const auto& c : clauses()) cl += (cl.empty() ? "" : ", ") + json_escape(c);
     std::string s = "{";
     s += "\"id\": " + lit(scenario_id(in_.id));
-    s += ",\n \"title\": " + lit(in_.title.empty() ? in_.id : in_.title);
+    s += ",\n \"title\": " + lit(whole_chars(in_.title.empty() ? in_.id : in_.title));
     s += ",\n \"description\": " + lit(description());
     s += ",\n \"basis\": " + std::string(in_.divergence.strict ? "\"document\"" : "\"decided\"");
     s += ",\n \"clauses\": [" + cl + "]";

@@ -970,7 +970,7 @@ TEST(ScenarioWriter, FallbacksKeepTheFileValid) {
   d.actual = std::string(599, 'a') + "\u00e9\u00e9";  // clipped inside the first é
   ScenarioInput in;
   in.id = "Explore/Weird ID";
-  in.title = "t";
+  in.title = std::string("title cut in \u00e9").substr(0, 14);  // a title cut by bytes
   in.steps = e.steps();
   in.divergence = d;
   const std::string json = write_scenario(in);
@@ -980,6 +980,7 @@ TEST(ScenarioWriter, FallbacksKeepTheFileValid) {
   auto list = parse_scenarios(json, "x.json");
   ASSERT_TRUE(list.has_value()) << list.error().message << "\n" << json;
   EXPECT_EQ(list->front().id, "explore-weird-id");
+  EXPECT_EQ(list->front().title, "title cut in ");
   EXPECT_EQ(list->front().clauses, std::vector<std::string>{"EV-TRN-024"});
   EXPECT_EQ(list->front().basis, Basis::decided);
   CaseRun good = replay(json, {});
