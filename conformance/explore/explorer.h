@@ -50,6 +50,7 @@ struct Finding {
   Divergence shrunk_divergence;
   int users = 0;  // users the shrunk sequence uses
   int shrink_runs = 0;
+  double shrink_seconds = 0;
   bool known = false;  // matched the expectations file
   std::string known_reason;
 };
@@ -88,9 +89,12 @@ struct SequenceRun {
   std::string harness_error;
 };
 
+// Tolerate tells whether a divergence may be passed over (a known one).
+using Tolerate = std::function<bool(const Divergence&)>;
+
 // play runs `ops` (replay: inapplicable ones skipped) or, when `gen` is given, `o.steps`
 // generated operations; stops at the first divergence. `tag` makes the usernames unique.
 SequenceRun play(const ExploreOptions& o, Side& target, const std::vector<Op>* ops, Generator* gen,
-                 const std::string& tag, Stats* stats);
+                 const std::string& tag, Stats* stats, const Tolerate& tolerate = {});
 
 }  // namespace unm::conformance::explore

@@ -293,8 +293,9 @@ int explore_command(std::span<const std::string> args) {
     }
     ex::ScenarioInput in;
     const ex::Divergence& d = f.shrunk_divergence;
-    in.id = slug("explore." + d.subject + "." + std::string(ex::divergence_kind_name(d.kind)) +
-                 ".s" + std::to_string(o.explore.seed));
+    in.id =
+        slug("explore." + d.op + "." + d.subject + "." +
+             std::string(ex::divergence_kind_name(d.kind)) + ".s" + std::to_string(o.explore.seed));
     in.title = d.summary().substr(0, 160);
     in.steps = f.shrunk_trace;
     in.divergence = d;
