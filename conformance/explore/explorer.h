@@ -23,13 +23,13 @@ namespace unm::conformance::explore {
 // ExploreOptions — the knobs of one exploration (flags of the `explore` command).
 struct ExploreOptions {
   int users = 4;                 // users per sequence
-  int steps = 40;                // operations per sequence
+  int steps = 50;                // operations per sequence
   std::optional<int> sequences;  // stop after this many sequences (default: the duration)
   std::chrono::milliseconds duration{30'000};  // overall budget for exploring (not shrinking)
   std::uint64_t seed = 1;
   std::chrono::milliseconds timeout{5'000};          // an ack
   std::chrono::milliseconds note_wait{2'000};        // expected notifications of a step
-  std::chrono::milliseconds settle{200};             // quiet window at the end of a sequence
+  std::chrono::milliseconds settle{100};             // quiet window at the end of a sequence
   std::chrono::milliseconds timer_slack{1'000};      // EV-MSG-012: a timer may be 1 s late
   std::chrono::milliseconds shrink_budget{120'000};  // time allowed for shrinking one finding
   int shrink_runs = 300;  // at most this many replays to shrink one finding

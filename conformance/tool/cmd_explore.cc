@@ -97,7 +97,7 @@ cli::Parser make_parser(Options& o) {
   p.option("--target", "URL", "server to explore (http://, https://, ws://, wss://)", o.target)
       .option("--users", "N", "users per sequence, 2 … 16 (default 4)",
               int_into(o.explore.users, 2, 16))
-      .option("--steps", "N", "operations per sequence, 1 … 10000 (default 40)",
+      .option("--steps", "N", "operations per sequence, 1 … 10000 (default 50)",
               int_into(o.explore.steps, 1, 10'000))
       .option("--duration", "D",
               "exploring budget: 90, 90s, 5m, 1h (default 30s); shrinking\n"
