@@ -23,13 +23,13 @@ namespace unm::conformance::explore {
 // ExploreOptions — the knobs of one exploration (flags of the `explore` command).
 struct ExploreOptions {
   int users = 4;                 // users per sequence
-  int steps = 40;                // operations per sequence
+  int steps = 50;                // operations per sequence
   std::optional<int> sequences;  // stop after this many sequences (default: the duration)
   std::chrono::milliseconds duration{30'000};  // overall budget for exploring (not shrinking)
   std::uint64_t seed = 1;
   std::chrono::milliseconds timeout{5'000};          // an ack
   std::chrono::milliseconds note_wait{2'000};        // expected notifications of a step
-  std::chrono::milliseconds settle{200};             // quiet window at the end of a sequence
+  std::chrono::milliseconds settle{100};             // quiet window at the end of a sequence
   std::chrono::milliseconds timer_slack{1'000};      // EV-MSG-012: a timer may be 1 s late
   std::chrono::milliseconds shrink_budget{120'000};  // time allowed for shrinking one finding
   int shrink_runs = 300;  // at most this many replays to shrink one finding
@@ -50,6 +50,7 @@ struct Finding {
   Divergence shrunk_divergence;
   int users = 0;  // users the shrunk sequence uses
   int shrink_runs = 0;
+  double shrink_seconds = 0;
   bool known = false;  // matched the expectations file
   std::string known_reason;
 };
@@ -88,9 +89,12 @@ struct SequenceRun {
   std::string harness_error;
 };
 
+// Tolerate tells whether a divergence may be passed over (a known one).
+using Tolerate = std::function<bool(const Divergence&)>;
+
 // play runs `ops` (replay: inapplicable ones skipped) or, when `gen` is given, `o.steps`
 // generated operations; stops at the first divergence. `tag` makes the usernames unique.
 SequenceRun play(const ExploreOptions& o, Side& target, const std::vector<Op>* ops, Generator* gen,
-                 const std::string& tag, Stats* stats);
+                 const std::string& tag, Stats* stats, const Tolerate& tolerate = {});
 
 }  // namespace unm::conformance::explore

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "conformance/explore/explorer.h"
+#include "conformance/src/expectations.h"
 #include "reference/server/faults.h"
 
 namespace unm::conformance::explore {
@@ -53,6 +54,36 @@ TEST(Explore, FindsAndShrinksAnInjectedFault) {
   EXPECT_LE(f.shrunk.size(), 5u);
   for (const auto& op : f.shrunk) std::cerr << "  " << describe(op) << "\n";
   std::cerr << f.shrunk_divergence.summary() << "\n";
+}
+
+TEST(Explore, KnownDeviationsAreCountedAndTheExplorationGoesOn) {
+  if (!unm::server::kFaultInjectionBuilt) GTEST_SKIP() << "built without UNM_TEST_FAULTS";
+  // block-notifies-unfriend: blocking a friend also sends unfriend_notification (EV-FRD-007).
+  auto e = parse_expectations(R"({"implementation": "test", "cases": {
+    "explore.block.unfriend_notification.extra-notification":
+      {"outcome": "fail", "reason": "known: blocking a friend notifies an unfriending"}}})");
+  ASSERT_TRUE(e.has_value()) << e.error();
+  ExploreOptions o = quick(8, 60);
+  o.expectations = &*e;
+  auto r = explore(o, in_process({"block-notifies-unfriend"}));
+  // A notification difference changes no state: nothing new, the sequences ran to their end.
+  for (const auto& f : r.findings) {
+    EXPECT_TRUE(f.known) << f.divergence.summary();
+  }
+  long long known = 0;
+  for (const auto& [sig, n] : r.stats.known) known += n;
+  EXPECT_GE(known, 1);
+  EXPECT_EQ(r.stats.sequences, 8);
+  EXPECT_GE(r.stats.steps, 8 * 60);
+}
+
+TEST(Explore, ASecondFindingIsADifferentOne) {
+  if (!unm::server::kFaultInjectionBuilt) GTEST_SKIP() << "built without UNM_TEST_FAULTS";
+  ExploreOptions o = quick(60, 60);
+  o.max_findings = 2;
+  auto r = explore(o, in_process({"reaction-returns-message-id", "any-member-edits"}));
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_NE(r.findings[0].divergence.signature(), r.findings[1].divergence.signature());
 }
 
 }  // namespace

@@ -285,7 +285,12 @@ Op Generator::next(Model& m) {
         return op;
       case OpKind::set_user:
         op.count = pick(2);
-        op.text = std::string(op.count ? "bio " : "status ") + std::to_string(pick(1000));
+        if (op.count) {
+          op.text = "bio " + std::to_string(pick(1000));
+        } else {
+          static const std::array<const char*, 4> kStatus{"online", "away", "dnd", "offline"};
+          op.text = kStatus[static_cast<std::size_t>(pick(4))];  // EV-USR-008
+        }
         return op;
       case OpKind::friend_request:
       case OpKind::get_user:

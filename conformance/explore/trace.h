@@ -40,13 +40,15 @@ struct Divergence {
   std::size_t step = 0;              // index into the sequence's steps
   int conn = -1;                     // the explorer connection concerned (user × 2 + slot)
   std::string subject;               // the event (ack) or notification name
+  std::string op;                    // the step's operation (op_kind_name), "timer" or "register"
   std::string expected;              // the oracle's canonical text
   std::string actual;                // the target's canonical text
   std::vector<std::string> clauses;  // clauses of events.md the subject is governed by
   bool strict = true;  // false when every clause involved is Open (a reference choice)
   std::string diff;    // what differs, on one line (closest.h compact_diff), when computable
-  // signature groups divergences of one cause: "explore.<subject>.<kind>" — the key an
-  // expectations file uses (conformance/expectations/*.json).
+  // signature groups divergences of one cause: "explore.<op>.<subject>.<kind>" (e.g.
+  // "explore.react.message_notification.missing-notification") — the key an expectations file
+  // uses (conformance/expectations/*.json, globs allowed).
   std::string signature() const;
   // summary is one line for consoles and reports.
   std::string summary() const;

@@ -1,10 +1,12 @@
 # reference_server.sh — sourced by the e2e scripts: start_reference_server SERVER_EXE WORKDIR
-# starts the reference server on 127.0.0.1 (port chosen by the OS, SQLite file in WORKDIR), sets
-# $server_pid and $url; stop_reference_server stops it. Callers set an EXIT trap that calls it.
+# [EXTRA SERVER ARGS…] starts the reference server on 127.0.0.1 (port chosen by the OS, SQLite
+# file in WORKDIR, X3DH delay $X3DH_DELAY_MS, default 500), sets $server_pid and $url;
+# stop_reference_server stops it. Callers set an EXIT trap that calls it.
 start_reference_server() {
   local exe="$1" dir="$2"
-  "$exe" --listen 127.0.0.1:0 --db "$dir/e2e.db" --x3dh-delay-ms 500 --log-level warn \
-    >"$dir/out" 2>"$dir/err" &
+  shift 2
+  "$exe" --listen 127.0.0.1:0 --db "$dir/e2e.db" --x3dh-delay-ms "${X3DH_DELAY_MS:-500}" \
+    --log-level warn "$@" >"$dir/out" 2>"$dir/err" &
   server_pid=$!
   url=""
   for _ in $(seq 1 200); do

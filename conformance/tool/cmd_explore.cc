@@ -97,7 +97,7 @@ cli::Parser make_parser(Options& o) {
   p.option("--target", "URL", "server to explore (http://, https://, ws://, wss://)", o.target)
       .option("--users", "N", "users per sequence, 2 … 16 (default 4)",
               int_into(o.explore.users, 2, 16))
-      .option("--steps", "N", "operations per sequence, 1 … 10000 (default 40)",
+      .option("--steps", "N", "operations per sequence, 1 … 10000 (default 50)",
               int_into(o.explore.steps, 1, 10'000))
       .option("--duration", "D",
               "exploring budget: 90, 90s, 5m, 1h (default 30s); shrinking\n"
@@ -293,8 +293,9 @@ int explore_command(std::span<const std::string> args) {
     }
     ex::ScenarioInput in;
     const ex::Divergence& d = f.shrunk_divergence;
-    in.id = slug("explore." + d.subject + "." + std::string(ex::divergence_kind_name(d.kind)) +
-                 ".s" + std::to_string(o.explore.seed));
+    in.id =
+        slug("explore." + d.op + "." + d.subject + "." +
+             std::string(ex::divergence_kind_name(d.kind)) + ".s" + std::to_string(o.explore.seed));
     in.title = d.summary().substr(0, 160);
     in.steps = f.shrunk_trace;
     in.divergence = d;
