@@ -25,6 +25,8 @@ constexpr long long kMissingId = 9'007'199'254'740'000;
 constexpr long long kNoteWithinMs = 3000;
 constexpr long long kNoneWindowMs = 1000;
 constexpr long long kTimerMarginMs = 2000;
+// kPaceMinMs: the explored sequence's pace is replayed in sleeps of at least this (pace()).
+constexpr long long kPaceMinMs = 100;
 
 std::string num(long long v) {
   return std::to_string(v);
@@ -129,6 +131,7 @@ class Writer {
       const std::string a = "u" + num(u);
       for (const char* k : {"", ".username", ".public_key", ".spk", ".sig"}) defined_.insert(a + k);
       fresh_[conn_of(u, 0)] = true;  // connected and registered by the setup, not logged in
+      open_[conn_of(u, 0)] = true;
     }
     // A divergence before the first step (registration, which the explorer runs before the
     // sequence) is checked by the scenario's own setup: no step is replayed.
@@ -547,10 +550,40 @@ class Writer {
   void write_step(std::size_t i) {
     cur_ = i;
     const StepTrace& t = in_.steps[i];
+    pace(i);
     if (!t.timer) write_op(t);
     write_extra_note_check(t);
     write_notes(t);
     settle_alias(t);
+  }
+
+  static bool notified(const StepTrace& t) {
+    return std::any_of(t.oracle_notes.begin(), t.oracle_notes.end(),
+                       [](const auto& kv) { return !kv.second.empty(); });
+  }
+
+  // pace keeps the replay on the sequence's timeline: an operation starts no earlier after the
+  // previous one than it did when explored, so that the target's own timers fire at the same
+  // step or earlier, never later (earlier is seen: extra notifications are watched at every
+  // step, expected ones are awaited). The explorer runs an operation at least a second before
+  // any due timer of the oracle, so a replay a little late still sees the same state. A timer
+  // step that notified nobody is waited as long as the explorer waited; one that did notify is
+  // waited by its awaits. Short gaps add up until they are worth a sleep.
+  void pace(std::size_t i) {
+    const StepTrace& t = in_.steps[i];
+    if (i > 0 && t.started > 0 && in_.steps[i - 1].started > 0) {
+      const StepTrace& prev = in_.steps[i - 1];
+      long long gap = (t.started - prev.started) / 1000;
+      if (prev.timer) gap -= prev.waited / 1000;  // spent in the previous step's awaits or sleep
+      pace_debt_ms_ += std::max(0LL, gap);
+    }
+    // (At the divergence, an extra notification's `none` watches the whole wait itself.)
+    const bool watched = at_divergence() && in_.divergence.kind == DivergenceKind::extra_note;
+    if (t.timer && !notified(t) && t.waited > 0 && !watched) pace_debt_ms_ += t.waited / 1000;
+    if (pace_debt_ms_ >= kPaceMinMs) {
+      push(Obj().add("sleep_ms", num(pace_debt_ms_)).str("note", "the explored sequence's pace"));
+      pace_debt_ms_ = 0;
+    }
   }
 
   // settle_alias: the explorer learns a new reaction's id from the step's notifications and
@@ -597,6 +630,7 @@ class Writer {
         if (!fresh_.count(conn) || !fresh_[conn])
           push(Obj().str("actor", actor).add("connect", "true"));
         fresh_[conn] = false;
+        open_[conn] = true;
         const Exchange& login = t.oracle[0];
         if (!login.acked) return;
         if (!login.success) {
@@ -616,6 +650,7 @@ class Writer {
       case OpKind::logout:
         push(Obj().str("actor", actor).add("disconnect", "true").str("note", note));
         fresh_[conn] = false;
+        open_[conn] = false;
         return;
       case OpKind::friend_request:
         simple("send_friend_request", Obj().add("username", arg_user(op.other)).text());
@@ -871,12 +906,13 @@ class Writer {
     return std::max(kNoteWithinMs, t.waited / 1000 + kTimerMarginMs);
   }
 
-  // write_extra_note_check: the notification the target sent and the oracle did not must not
-  // arrive (a `none` over the step's action, before its awaits consume anything).
-  void write_extra_note_check(const StepTrace& t) {
+  // extra_matcher: the notification the target sent and the oracle did not, as a matcher made
+  // with what is known at this step, excluding every notification of that name the oracle sent
+  // to that connection up to the divergence (ids not known yet match any id, so the extra
+  // notification's matcher alone could match a legitimate one). Empty: not expressible.
+  std::string extra_matcher(std::string& name) {
     const Divergence& d = in_.divergence;
-    if (!at_divergence() || d.kind != DivergenceKind::extra_note || d.conn < 0) return;
-    std::string name = d.subject;
+    name = d.subject;
     const JsonValue* payload = nullptr;
     auto actual = parse_json(d.actual);
     if (actual && actual->IsObject() && json_member(*actual, "payload") != nullptr) {
@@ -885,40 +921,61 @@ class Writer {
     } else if (actual) {
       payload = &*actual;
     }
-    if (name.empty()) return;
-    Obj o;
-    o.str("actor", actor_of_conn(d.conn)).str("none", name);
-    if (payload != nullptr) {
-      Conv c;
-      c.capture = false;
-      // What the oracle itself sent to this connection under the same name is excluded: ids
-      // not known yet match any id, so the extra notification's matcher alone could match the
-      // legitimate one too.
-      std::string m = "{\"$all\": [" + conv(*payload, c);
-      if (auto it = t.oracle_notes.find(d.conn); it != t.oracle_notes.end()) {
-        for (const auto& n : it->second) {
-          auto j = parse_json(n);
-          if (!j || json_string_or(*j, "name", "") != name) continue;
-          if (const JsonValue* p = json_member(*j, "payload"))
-            m += ", {\"$not\": " + conv(*p, c) + "}";
-        }
+    if (name.empty() || payload == nullptr) return "";
+    Conv c;
+    c.capture = false;
+    std::string m = "{\"$all\": [" + conv(*payload, c);
+    std::set<std::string> excluded;
+    for (std::size_t i = 0; i <= d.step && i < in_.steps.size(); ++i) {
+      auto it = in_.steps[i].oracle_notes.find(d.conn);
+      if (it == in_.steps[i].oracle_notes.end()) continue;
+      for (const auto& n : it->second) {
+        auto j = parse_json(n);
+        if (!j || json_string_or(*j, "name", "") != name) continue;
+        const JsonValue* p = json_member(*j, "payload");
+        if (p == nullptr) continue;
+        const std::string not_m = conv(*p, c);
+        if (excluded.insert(not_m).second) m += ", {\"$not\": " + not_m + "}";
       }
-      o.add("match", m + "]}");
+    }
+    return m + "]}";
+  }
+
+  // write_extra_note_check: the notification the target sent and the oracle did not must not
+  // arrive. At the divergence step a `none` watches the step's action (before its awaits
+  // consume anything); at every earlier step where the connection is open, a `none` with an
+  // empty window looks at what arrived during that step, since a replay's timing may bring the
+  // notification earlier (a timer the target should not have kept).
+  void write_extra_note_check(const StepTrace& t) {
+    const Divergence& d = in_.divergence;
+    if (d.kind != DivergenceKind::extra_note || d.conn < 0 || cur_ > d.step) return;
+    const bool guard = !at_divergence();
+    if (guard && !open_[d.conn]) return;
+    std::string name;
+    const std::string m = extra_matcher(name);
+    Obj o;
+    o.str("actor", actor_of_conn(d.conn)).str("none", name.empty() ? d.subject : name);
+    if (!m.empty()) {
+      o.add("match", m);
     } else {
-      // Without the payload, only a name the oracle did not send to this connection can be
-      // watched for.
-      auto it = t.oracle_notes.find(d.conn);
-      if (it != t.oracle_notes.end()) {
+      // Without the payload, only a name the oracle never sent to this connection can be
+      // watched for, and only at the divergence step.
+      if (guard || name.empty()) return;
+      for (std::size_t i = 0; i <= d.step && i < in_.steps.size(); ++i) {
+        auto it = in_.steps[i].oracle_notes.find(d.conn);
+        if (it == in_.steps[i].oracle_notes.end()) continue;
         for (const auto& n : it->second) {
           if (n.find(json_escape(name)) != std::string::npos) return;
         }
       }
     }
-    const long long window =
-        t.timer ? std::max(kNoneWindowMs, t.waited / 1000 + kTimerMarginMs) : kNoneWindowMs;
+    const long long window = guard     ? 0
+                             : t.timer ? std::max(kNoneWindowMs, t.waited / 1000 + kTimerMarginMs)
+                                       : kNoneWindowMs;
     o.add("window_ms", num(window));
     cite(o);
-    o.str("note", note_of(t) + ": the target also sent this notification");
+    o.str("note", note_of(t) + (guard ? ": the target's extra notification, if it comes early"
+                                      : ": the target also sent this notification"));
     push(std::move(o));
   }
 
@@ -1082,6 +1139,8 @@ class Writer {
   std::set<std::string> defined_;             // variables set by earlier steps
   std::set<std::string> capturing_;           // captured by the step being written
   std::map<int, bool> fresh_;                 // connection open since setup, never logged in
+  std::map<int, bool> open_;                  // connection open in the scenario
+  long long pace_debt_ms_ = 0;                // explored time not yet slept (pace())
   std::map<int, std::set<int>> keys_;         // user → DMs whose key its identity holds
   std::vector<std::string> steps_;
   std::string ack_alias_;      // the reaction whose id the ack being written gives
