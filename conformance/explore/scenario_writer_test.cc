@@ -609,6 +609,10 @@ TEST(ScenarioWriter, ExtraNotificationReplaysPassAndFail) {
   EXPECT_EQ(cited->actor, "u1");
   EXPECT_EQ(cited->clauses, std::vector<std::string>{"EV-DM-027"});
   EXPECT_EQ(json_int_or(*cited->body, "window_ms", 0), 1000);
+  for (const Step& st : s.steps) {  // the earlier ones look at their step only
+    if (st.kind == StepKind::none && &st != cited)
+      EXPECT_EQ(json_int_or(*st.body, "window_ms", -1), 0);
+  }
 
   CaseRun good = replay(w.json, {});
   EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
@@ -966,6 +970,43 @@ TEST(ScenarioWriter, RegistrationDivergenceWritesNoSteps) {
   EXPECT_EQ(list->front().actors.size(), 2u);
   ASSERT_EQ(list->front().steps.size(), 1u);
   EXPECT_EQ(list->front().steps[0].kind, StepKind::sleep);
+}
+
+// The explored pace is kept: a gap between two steps and a timer step that notified nobody
+// become sleeps (so that the target's own timers fire at the same step of the replay).
+TEST(ScenarioWriter, ThePaceOfTheSequenceIsReplayed) {
+  Explored e(2, {});
+  e.run(login(0));
+  e.run(login(1));
+  std::vector<StepTrace> steps = e.steps();
+  steps[1].started = steps[0].started + 700'000;  // u1 logged in 0.7 s after u0
+  StepTrace quiet;
+  quiet.timer = true;
+  quiet.started = steps[1].started + 10'000;
+  quiet.waited = 400'000;  // a timer of the oracle that notified nobody
+  steps.push_back(quiet);
+  e.run(login(0, 1));
+  steps.push_back(e.steps().back());
+  steps.back().started = quiet.started + quiet.waited + 5'000;
+  Divergence d;
+  d.kind = DivergenceKind::ack;
+  d.step = steps.size() - 1;
+  d.subject = "login";
+  d.clauses = {"EV-AUTH-010"};
+  ScenarioInput in;
+  in.id = "explore.pace.s1";
+  in.title = "pace";
+  in.steps = steps;
+  in.divergence = d;
+  auto list = parse_scenarios(write_scenario(in), "x.json");
+  ASSERT_TRUE(list.has_value()) << list.error().message;
+  std::vector<long long> sleeps;
+  for (const Step& st : list->front().steps) {
+    if (st.kind == StepKind::sleep) sleeps.push_back(json_int_or(*st.body, "sleep_ms", -1));
+  }
+  ASSERT_EQ(sleeps.size(), 2u);
+  EXPECT_EQ(sleeps[0], 700);
+  EXPECT_EQ(sleeps[1], 410);  // the 10 ms before the timer and its 400 ms
 }
 
 // Clauses the catalogue could not give and ids that are no scenario id still make a valid file.
