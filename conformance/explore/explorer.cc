@@ -2,6 +2,9 @@
 #include "conformance/explore/explorer.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <set>
 #include <thread>
@@ -71,6 +74,10 @@ struct Sequence {
   // tolerate tells whether a notification divergence is a known one (expectations, or a
   // finding already made) that the sequence may go past.
   std::function<bool(const Divergence&)> tolerate;
+  Micros slowest = 0;  // the longest an operation's requests took on the target (µs)
+
+  // guard is how far ahead of a due timer no operation may start.
+  Micros guard() const { return std::max<Micros>(1'000'000, 3 * slowest); }
 
   Sequence(const ExploreOptions& opt, Side& t, std::unique_ptr<Side> orc, std::uint64_t seed,
            Stats* s)
@@ -108,10 +115,20 @@ struct Sequence {
   }
 
   // compare_notes fills the step's notifications and returns the first difference.
-  std::optional<Divergence> compare_notes(StepTrace& s, std::size_t step, milliseconds wait) {
+  // compare_notes compares the notifications of step `step`, waiting up to `wait` for the
+  // target's; with `cap`, never past the oracle's next due time (operation steps).
+  std::optional<Divergence> compare_notes(StepTrace& s, std::size_t step, milliseconds wait,
+                                          bool cap = true) {
     std::map<int, std::vector<Note>> expected;
     for (int c : open_conns()) expected[c] = oracle->take(c);
-    const auto deadline = Clock::now() + wait;
+    auto deadline = Clock::now() + wait;
+    // Never wait past the oracle's next due time: what the target sends then belongs to the
+    // timer step, not to this one (a slow or missing notification must not swallow a timer).
+    if (auto due = cap ? oracle->next_timer() : std::nullopt) {
+      const Micros left = *due - wall_now() - 100'000;
+      const auto limit = Clock::now() + std::chrono::microseconds(std::max<Micros>(left, 0));
+      if (limit < deadline) deadline = limit;
+    }
     std::optional<Divergence> first;
     for (int c : open_conns()) {
       auto& want = expected[c];
@@ -374,10 +391,23 @@ struct Sequence {
       s.started = now;
       sleep_until_wall(*due);
       oracle->advance(std::max(wall_now(), *due));
+      target.advance(wall_now());  // an in-process target keeps time the same way (tests)
+      // Timers due within the slack of this one are one step: the target may fire each up to
+      // the slack late (EV-MSG-012), so their notifications cannot be told apart in time.
+      for (int k = 0; k < 1000; ++k) {
+        auto next = oracle->next_timer();
+        const Micros slack =
+            std::chrono::duration_cast<std::chrono::microseconds>(o.timer_slack).count();
+        if (!next || *next > *due + slack) break;
+        sleep_until_wall(*next);
+        oracle->advance(std::max(wall_now(), *next));
+        target.advance(wall_now());
+      }
       s.waited = wall_now() - now;
       if (stats) stats->timer_steps += 1;
       run.steps.push_back(std::move(s));
-      auto d = compare_notes(run.steps.back(), run.steps.size() - 1, o.note_wait + o.timer_slack);
+      auto d =
+          compare_notes(run.steps.back(), run.steps.size() - 1, o.note_wait + o.timer_slack, false);
       if (d) {
         finish(*d);
         run.divergence = d;
@@ -401,6 +431,8 @@ struct Sequence {
     }
     std::vector<Micros> times;
     for (const auto& x : s.target) times.push_back(x.at);
+    // The guard before due timers follows the target's pace (a slow server's steps are long).
+    slowest = std::max(slowest, wall_now() - s.started);
     std::string why2;
     if (op.kind == OpKind::logout || op.kind == OpKind::login) {
       // Opening and closing carry no time; the oracle's clock follows the step's start.
@@ -514,11 +546,10 @@ SequenceRun play(const ExploreOptions& o, Side& target, const std::vector<Op>* o
   } else {
     for (int u = 0; u < o.users; ++u) users.insert(u);
   }
-  const Micros guard = 1'000'000;
   if (s.setup(tag, users) && !s.run.divergence) {
     const std::size_t n = ops ? ops->size() : static_cast<std::size_t>(o.steps);
     for (std::size_t i = 0; i < n; ++i) {
-      if (!s.timers(guard)) break;
+      if (!s.timers(s.guard())) break;
       Op op;
       if (ops) {
         op = (*ops)[i];
@@ -529,7 +560,9 @@ SequenceRun play(const ExploreOptions& o, Side& target, const std::vector<Op>* o
       }
       if (!s.step(op)) break;
     }
-    if (!s.run.divergence && s.run.harness_error.empty()) s.timers(0);
+    // A replay (shrinking) waits for the timers its operations left pending: the divergence
+    // being shrunk may be a timer's. A generated sequence fires only those already due.
+    if (!s.run.divergence && s.run.harness_error.empty()) s.timers(ops ? 70'000'000 : 0);
     s.settle();
   }
   target.close_all();
@@ -551,6 +584,49 @@ std::string run_tag(std::uint64_t seed, int n) {
     v /= 36;
   }
   return s + "s" + std::to_string(n);
+}
+
+// slice_of keeps the operations that can matter to `d` (see its use).
+std::vector<Op> slice_of(const std::vector<Op>& ops, const Divergence& d) {
+  std::set<int> dms, msgs, rcts;
+  const std::string text = d.expected + " " + d.actual;
+  for (const char* kind : {"\"dm", "\"msg", "\"rct"}) {
+    std::size_t at = 0;
+    while ((at = text.find(kind, at)) != std::string::npos) {
+      at += std::string_view(kind).size();
+      std::size_t end = at;
+      while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+      if (end > at && end < text.size() && text[end] == '"') {
+        const int n = std::stoi(text.substr(at, end - at));
+        (kind[1] == 'd' ? dms : kind[1] == 'm' ? msgs : rcts).insert(n);
+      }
+    }
+  }
+  const int actor = d.conn >= 0 ? d.conn / 2 : -1;
+  for (const Op& op : ops) {  // messages and reactions name their DMs
+    if (op.kind == OpKind::react && rcts.count(op.rct)) msgs.insert(op.msg);
+  }
+  for (const Op& op : ops) {
+    if ((op.kind == OpKind::send || op.kind == OpKind::burst) &&
+        std::any_of(msgs.begin(), msgs.end(),
+                    [&](int m) { return m >= op.msg && m < op.msg + std::max(1, op.count); })) {
+      dms.insert(op.dm);
+    }
+  }
+  std::vector<Op> out;
+  for (const Op& op : ops) {
+    const bool keep = op.kind == OpKind::login || op.kind == OpKind::logout ||
+                      op.kind == OpKind::friend_request || op.kind == OpKind::answer_request ||
+                      op.kind == OpKind::unfriend || op.kind == OpKind::block ||
+                      op.kind == OpKind::unblock || dms.count(op.dm) ||
+                      (op.msg >= 0 && msgs.count(op.msg)) || (op.rct >= 0 && rcts.count(op.rct)) ||
+                      (op.kind == OpKind::burst &&
+                       std::any_of(msgs.begin(), msgs.end(),
+                                   [&](int m) { return m >= op.msg && m < op.msg + op.count; })) ||
+                      (dms.empty() && msgs.empty() && op.user == actor);
+    if (keep) out.push_back(op);
+  }
+  return out;
 }
 
 // same_cause: a replay still shows the finding when its divergence has the same signature.
@@ -635,6 +711,11 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
                              return d.signature() != f.divergence.signature() && tolerate(d);
                            });
       if (progress) progress(res.stats, new_findings, true);
+      if (std::getenv("UNM_EXPLORE_DEBUG")) {
+        std::fprintf(stderr, "replay %zu ops: %s\n", cand.size(),
+                     r.divergence ? r.divergence->summary().substr(0, 160).c_str()
+                                  : ("no divergence " + r.harness_error).c_str());
+      }
       if (same_cause(r.divergence, f.divergence)) {
         best = std::move(r);
         cur = best.played;
@@ -642,6 +723,10 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
       }
       return false;
     };
+    // First a guess: the slice of the sequence about what the divergence names (its DMs,
+    // messages and reactions, the operations creating them, every login and logout and every
+    // relation change). Often right at once, and it saves ddmin most of its replays.
+    if (auto slice = slice_of(cur, f.divergence); slice.size() < cur.size()) test(slice);
     // ddmin over operations: drop chunks while the same divergence remains.
     auto ddmin = [&] {
       std::size_t granularity = 2;

@@ -208,7 +208,7 @@ Op Generator::next(Model& m) {
       {OpKind::burst, 1},
       {OpKind::edit, 3},
       {OpKind::pin, 4},
-      {OpKind::pin_many, 1},
+      {OpKind::pin_many, 2},
       {OpKind::get_message, 2},
       {OpKind::history, 5},
       {OpKind::pinned, 3},
@@ -389,10 +389,10 @@ Op Generator::next(Model& m) {
         op.dm = any_of(my_dms);
         auto msgs = dm_messages(op.dm, true);
         if (msgs.size() < 2) continue;
-        // A run of up to 12 messages from a random one on (more than ten pins: limits).
-        const int from = any_of(msgs);
-        op.msg = from;
-        op.count = 2 + pick(11);
+        // A run of 4 … 13 messages from one in the older half on: more than ten pins (limits).
+        std::sort(msgs.begin(), msgs.end());
+        op.msg = msgs[static_cast<std::size_t>(pick(static_cast<int>(msgs.size() + 1) / 2))];
+        op.count = 4 + pick(10);
         return op;
       }
       case OpKind::cancel_scheduled: {

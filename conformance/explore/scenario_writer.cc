@@ -128,7 +128,7 @@ class Writer {
     learn_keys_and_ciphertexts();
     for (int u : users_) {
       // The engine's own variables of each actor (docs/conformance.md "Variables").
-      const std::string a = "u" + num(u);
+      const std::string a = std::string("u").append(num(u));
       for (const char* k : {"", ".username", ".public_key", ".spk", ".sig"}) defined_.insert(a + k);
       fresh_[conn_of(u, 0)] = true;  // connected and registered by the setup, not logged in
       open_[conn_of(u, 0)] = true;
@@ -161,7 +161,7 @@ class Writer {
   void learn_named_users() {
     std::optional<std::string> tag;
     for (const auto& [user, name] : user_name_) {
-      const std::string suffix = "u" + num(user);
+      const std::string suffix = std::string("u").append(num(user));
       if (name.size() <= suffix.size() ||
           name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
         return;

@@ -610,8 +610,9 @@ TEST(ScenarioWriter, ExtraNotificationReplaysPassAndFail) {
   EXPECT_EQ(cited->clauses, std::vector<std::string>{"EV-DM-027"});
   EXPECT_EQ(json_int_or(*cited->body, "window_ms", 0), 1000);
   for (const Step& st : s.steps) {  // the earlier ones look at their step only
-    if (st.kind == StepKind::none && &st != cited)
+    if (st.kind == StepKind::none && &st != cited) {
       EXPECT_EQ(json_int_or(*st.body, "window_ms", -1), 0);
+    }
   }
 
   CaseRun good = replay(w.json, {});
@@ -894,11 +895,11 @@ void generated_replay_green(std::uint64_t first, std::uint64_t last, bool timers
     if (run.steps.empty()) continue;
     Divergence d;
     d.step = run.steps.size() - 1;
-    const StepTrace& last = run.steps.back();
-    if (!last.oracle.empty()) {
+    const StepTrace& final_step = run.steps.back();
+    if (!final_step.oracle.empty()) {
       d.kind = DivergenceKind::ack;
-      d.conn = last.oracle.back().conn;
-      d.subject = last.oracle.back().event;
+      d.conn = final_step.oracle.back().conn;
+      d.subject = final_step.oracle.back().event;
     } else {
       d.kind = DivergenceKind::missing_note;
     }

@@ -13,6 +13,7 @@
 #include "conformance/explore/explorer.h"
 #include "conformance/explore/scenario_writer.h"
 #include "conformance/src/clauses.h"
+#include "conformance/src/closest.h"
 #include "conformance/src/expectations.h"
 #include "conformance/src/html_report.h"
 #include "conformance/tool/commands.h"
@@ -296,7 +297,7 @@ int explore_command(std::span<const std::string> args) {
     in.id =
         slug("explore." + d.op + "." + d.subject + "." +
              std::string(ex::divergence_kind_name(d.kind)) + ".s" + std::to_string(o.explore.seed));
-    in.title = d.summary().substr(0, 160);
+    in.title = one_line(d.summary(), 160);  // closest.h: cut on a character boundary
     in.steps = f.shrunk_trace;
     in.divergence = d;
     in.found_by = info.command;
