@@ -155,6 +155,17 @@ struct Sequence {
     return first;
   }
 
+  // note_divergence starts a notification divergence of `kind` at connection `c`.
+  static Divergence& note_divergence(std::vector<Divergence>& all, DivergenceKind kind,
+                                     std::size_t step, int c, const std::string& subject) {
+    Divergence& d = all.emplace_back();
+    d.kind = kind;
+    d.step = step;
+    d.conn = c;
+    d.subject = subject;
+    return d;
+  }
+
   static std::vector<Divergence> diff_notes(int c, std::size_t step, const std::vector<Note>& want,
                                             const std::vector<Note>& got,
                                             const std::vector<std::string>& oc,
@@ -172,11 +183,7 @@ struct Sequence {
         }
       }
       if (!found) {
-        Divergence& d = all.emplace_back();
-        d.kind = DivergenceKind::missing_note;
-        d.step = step;
-        d.conn = c;
-        d.subject = want[i].name;
+        Divergence& d = note_divergence(all, DivergenceKind::missing_note, step, c, want[i].name);
         d.expected = oc[i];
         // The closest candidate: a notification of the same name the target sent instead.
         for (std::size_t j = 0; j < tc.size(); ++j) {
@@ -192,12 +199,7 @@ struct Sequence {
         for (const auto& m : all)
           candidate = candidate || (m.actual == tc[j] && m.subject == got[j].name);
         if (candidate) continue;
-        Divergence& d = all.emplace_back();
-        d.kind = DivergenceKind::extra_note;
-        d.step = step;
-        d.conn = c;
-        d.subject = got[j].name;
-        d.actual = tc[j];
+        note_divergence(all, DivergenceKind::extra_note, step, c, got[j].name).actual = tc[j];
       }
     }
     if (!all.empty()) return all;
@@ -209,11 +211,7 @@ struct Sequence {
     for (std::size_t j = 0; j < tc.size(); ++j) by_name_t[got[j].name].push_back(tc[j]);
     for (const auto& [name, seq] : by_name_o) {
       if (by_name_t[name] != seq) {
-        Divergence& d = all.emplace_back();
-        d.kind = DivergenceKind::note_order;
-        d.step = step;
-        d.conn = c;
-        d.subject = name;
+        Divergence& d = note_divergence(all, DivergenceKind::note_order, step, c, name);
         for (const auto& x : seq) d.expected += (d.expected.empty() ? "" : " then ") + x;
         for (const auto& x : by_name_t[name]) d.actual += (d.actual.empty() ? "" : " then ") + x;
       }
@@ -326,14 +324,7 @@ struct Sequence {
     reg.users.resize(static_cast<std::size_t>(model.users));
     for (int u = 0; u < model.users; ++u) {
       UserKeys& k = reg.users[static_cast<std::size_t>(u)];
-      k.name = tag + "u" + std::to_string(u);
-      k.ik = crypto::generate_private_key(rng);
-      k.ik_pub_key = crypto::public_key(k.ik);
-      k.ik_pub = to_hex(k.ik_pub_key);
-      k.spk = crypto::generate_private_key(rng);
-      k.spk_pub_key = crypto::public_key(k.spk);
-      k.spk_pub = to_hex(k.spk_pub_key);
-      k.sig = to_hex(crypto::sign(k.ik, k.spk_pub_key));
+      k = make_user_keys(tag + "u" + std::to_string(u), rng);
       reg.name_user[k.name] = u;
     }
     model.online.assign(static_cast<std::size_t>(model.users), {false, false});

@@ -6,12 +6,6 @@
 
 namespace unm::conformance::explore {
 
-bool Model::member(int dm, int u) const {
-  auto it = dms.find(dm);
-  return it != dms.end() && std::find(it->second.members.begin(), it->second.members.end(), u) !=
-                                it->second.members.end();
-}
-
 namespace {
 
 bool user_ok(const Model& m, int u) {

@@ -198,6 +198,16 @@ std::string transcript_of(const CaseRun& r) {
   return s;
 }
 
+// replay_pass_fail replays `json` against a correct core (must pass) and one with `fault` (must
+// fail); returns the faulty run for the caller's own checks of where it failed.
+CaseRun replay_pass_fail(const std::string& json, const std::string& fault) {
+  CaseRun good = replay(json, {});
+  EXPECT_EQ(good.verdict, RawVerdict::passed) << json << transcript_of(good);
+  CaseRun bad = replay(json, {fault});
+  EXPECT_EQ(bad.verdict, RawVerdict::failed) << json << transcript_of(bad);
+  return bad;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The explorer's loop in small: the same operation on two oracles (correct and faulty), the
 // notifications of each step in canonical form.
@@ -212,15 +222,8 @@ class Explored {
     oracle_ = std::move(*make_oracle_side(good));
     target_ = std::move(*make_oracle_side(bad));
     for (int i = 0; i < users; ++i) {
-      UserKeys u;
-      u.name = "xwu" + std::to_string(i);  // <tag>u<i>, as the explorer names users
-      u.ik = crypto::generate_private_key(rng_);
-      u.ik_pub_key = crypto::public_key(u.ik);
-      u.ik_pub = to_hex(u.ik_pub_key);
-      u.spk = crypto::generate_private_key(rng_);
-      u.spk_pub_key = crypto::public_key(u.spk);
-      u.spk_pub = to_hex(u.spk_pub_key);
-      u.sig = to_hex(crypto::sign(u.ik, u.spk_pub_key));
+      // <tag>u<i>, as the explorer names users
+      UserKeys u = make_user_keys("xwu" + std::to_string(i), rng_);
       reg_.name_user[u.name] = i;
       const std::string payload = "{\"username\":\"" + u.name + "\",\"public_key\":\"" + u.ik_pub +
                                   "\",\"spk\":\"" + u.spk_pub + "\",\"sig\":\"" + u.sig +
@@ -551,10 +554,7 @@ TEST(ScenarioWriter, AckDivergenceReplaysPassAndFail) {
   EXPECT_EQ(cited->name, "get_user_list");
   EXPECT_NE(w.json.find("Written by unmanageable-conformance explore"), std::string::npos);
 
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"user-list-excludes-caller"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "user-list-excludes-caller");
   EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
 }
 
@@ -574,10 +574,7 @@ TEST(ScenarioWriter, ReactionIdFaultReplaysPassAndFail) {
   const Step* cited = step_citing(w.scenario, "EV-RCT-003");
   ASSERT_NE(cited, nullptr);
   EXPECT_EQ(cited->name, "add_reaction");
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"reaction-returns-message-id"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "reaction-returns-message-id");
   ASSERT_GE(bad.failed_step, 1u);
   const Step& failed = w.scenario.steps[bad.failed_step - 1];
   EXPECT_EQ(failed.kind, StepKind::check) << bad.reason;  // acked id ≠ notified id
@@ -615,10 +612,7 @@ TEST(ScenarioWriter, ExtraNotificationReplaysPassAndFail) {
     }
   }
 
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"leave-dm-notifies-leaver"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "leave-dm-notifies-leaver");
   EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
 }
 
@@ -647,10 +641,7 @@ TEST(ScenarioWriter, OrderDifferenceReplaysPassAndFail) {
   ASSERT_NE(cited, nullptr);
   EXPECT_GE(steps_named(s, StepKind::await, "x3dh_notification"), 2);
 
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"pending-x3dh-newest-first"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "pending-x3dh-newest-first");
   ASSERT_GE(bad.failed_step, 1u);
   EXPECT_EQ(w.scenario.steps[bad.failed_step - 1].kind, StepKind::order) << bad.reason;
 }
@@ -777,10 +768,7 @@ TEST(ScenarioWriter, ExtraNotificationAtATimerStep) {
   ASSERT_NE(cited, nullptr);
   EXPECT_EQ(cited->clauses, std::vector<std::string>{"EV-MSG-026"});
   EXPECT_GE(json_int_or(*cited->body, "window_ms", 0), 2000);
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"cancel-keeps-timer"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "cancel-keeps-timer");
   EXPECT_EQ(bad.failed_step, cited->index + 1) << bad.reason;
 }
 
@@ -945,10 +933,7 @@ TEST(ScenarioWriter, UsersSeenOnlyInAnswersBecomeActors) {
   Written w = write_and_load(e, *d, "explore.users.s1");
   EXPECT_EQ(w.scenario.actors.size(), 3u);
   EXPECT_EQ(w.json.find("xwu", w.json.find("\"steps\"")), std::string::npos) << w.json;
-  CaseRun good = replay(w.json, {});
-  EXPECT_EQ(good.verdict, RawVerdict::passed) << w.json << transcript_of(good);
-  CaseRun bad = replay(w.json, {"user-list-excludes-caller"});
-  EXPECT_EQ(bad.verdict, RawVerdict::failed) << w.json << transcript_of(bad);
+  CaseRun bad = replay_pass_fail(w.json, "user-list-excludes-caller");
 }
 
 // A divergence before the first step (registration) is checked by the scenario's setup alone.

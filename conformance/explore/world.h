@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "reference/crypto/keys.h"
+#include "reference/crypto/random.h"
 #include "reference/crypto/types.h"
 
 namespace unm::conformance::explore {
@@ -32,6 +33,9 @@ struct UserKeys {
   crypto::PublicKey ik_pub_key{};
   crypto::PublicKey spk_pub_key{};
 };
+
+// make_user_keys makes a user's identity key and signed prekey (crypto.md §3).
+UserKeys make_user_keys(std::string name, crypto::Random& rng);
 
 // Registry — see file comment.
 struct Registry {
