@@ -112,7 +112,8 @@ std::string explore_json(const ExploreResult& r, const ReportInfo& info) {
     if (!f.known) {
       j += ",\"shrunk_length\":" + std::to_string(f.shrunk.size()) +
            ",\"shrunk\":" + ops_json(f.shrunk) + ",\"users\":" + std::to_string(f.users) +
-           ",\"shrink_runs\":" + std::to_string(f.shrink_runs);
+           ",\"shrink_runs\":" + std::to_string(f.shrink_runs) +
+           ",\"shrink_seconds\":" + fixed(f.shrink_seconds);
     }
     if (i < info.scenario_files.size() && !info.scenario_files[i].empty()) {
       j += ",\"scenario\":" + q(info.scenario_files[i]);
@@ -221,7 +222,7 @@ void print_summary(std::FILE* out, const ExploreResult& r, const ReportInfo& inf
         }()
             .c_str(),
         d.summary().c_str(), f.sequence.size(), f.shrunk.size(), f.users, f.shrink_runs,
-        s.shrink_seconds);
+        f.shrink_seconds);
     for (const Op& op : f.shrunk) std::fprintf(out, "    %s\n", describe(op).c_str());
     if (i < info.scenario_files.size() && !info.scenario_files[i].empty()) {
       std::fprintf(out, "  scenario: %s\n", info.scenario_files[i].c_str());

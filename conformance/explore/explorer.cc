@@ -632,7 +632,6 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
   ExploreResult res;
   auto target = make_target();
   Generator gen(o.seed, o.generator);
-  const auto start = Clock::now();
   int tag_n = 0;
   std::size_t new_findings = 0;
   std::set<std::string> found;  // signatures of the new findings made so far
@@ -646,7 +645,9 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
     return d.kind != DivergenceKind::ack && (known_entry(d) || found.count(d.signature()));
   };
   while (true) {
-    if (o.sequences ? res.stats.sequences >= *o.sequences : Clock::now() - start >= o.duration) {
+    // The budget counts exploring only: shrinking comes on top (docs/explore.md).
+    const auto explored = std::chrono::duration<double>(res.stats.explore_seconds);
+    if (o.sequences ? res.stats.sequences >= *o.sequences : explored >= o.duration) {
       break;
     }
     const auto seq_start = Clock::now();
