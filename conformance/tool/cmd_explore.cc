@@ -321,6 +321,7 @@ int explore_command(std::span<const std::string> args) {
   run.name = o.target;
   run.meta.target = o.target;
   run.meta.seed = o.explore.seed;
+  run.meta.run_id = "explore-" + std::to_string(o.explore.seed);
   run.meta.command = info.command;
   run.meta.harness_version = info.version;
   run.meta.expectations = info.expectations;
