@@ -167,13 +167,17 @@ std::vector<CaseResult> explore_cases(const ExploreResult& r, const ReportInfo& 
     }
     out.push_back(std::move(c));
   }
-  if (out.empty() || std::all_of(out.begin(), out.end(), [](const CaseResult& c) {
-        return c.outcome == Outcome::expected_fail;
-      })) {
+  // One more case tells what was explored and the coverage reached (pass unless the target
+  // could not be reached), whatever was found.
+  {
     CaseResult c;
     c.id = "explore.run";
+    std::size_t fresh = 0;
+    for (const auto& f : r.findings) fresh += f.known ? 0 : 1;
     c.title = "explored " + std::to_string(r.stats.sequences) + " sequences, " +
-              std::to_string(r.stats.steps) + " steps: no new divergence";
+              std::to_string(r.stats.steps) + " steps: " +
+              (fresh == 0 ? std::string("no new divergence")
+                          : std::to_string(fresh) + " new divergence" + (fresh == 1 ? "" : "s"));
     c.tags = {"explore"};
     c.outcome = r.harness_error.empty() ? Outcome::pass : Outcome::error;
     std::string cov;
