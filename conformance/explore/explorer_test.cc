@@ -3,6 +3,11 @@
 // few steps that still diverge). No network: the target is a second oracle side.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "conformance/explore/clauses_of.h"
 #include "conformance/explore/explorer.h"
 #include "conformance/src/expectations.h"
 #include "reference/server/faults.h"
@@ -84,6 +89,39 @@ TEST(Explore, ASecondFindingIsADifferentOne) {
   auto r = explore(o, in_process({"reaction-returns-message-id", "any-member-edits"}));
   ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_NE(r.findings[0].divergence.signature(), r.findings[1].divergence.signature());
+}
+
+// Every explore entry of the committed expectations files is a signature explore can produce:
+// explore.<operation|timer|register|*>.<event or notification|*>.<kind|*> (docs/explore.md).
+TEST(Explore, CommittedSignatures) {
+  const std::string dir = std::string(UNM_SOURCE_DIR) + "/conformance/expectations";
+  int checked = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(f.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto doc = parse_json(text.str());
+    ASSERT_TRUE(doc.has_value()) << f.path();
+    for (auto it = (*doc)["cases"].MemberBegin(); it != (*doc)["cases"].MemberEnd(); ++it) {
+      const std::string pattern(it->name.GetString());
+      if (pattern.rfind("explore.", 0) != 0) continue;
+      std::vector<std::string> parts;
+      std::stringstream ss(pattern.substr(8));
+      for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+      ASSERT_EQ(parts.size(), 3u) << f.path() << ": " << pattern;
+      const bool op_ok = parts[0] == "*" || parts[0] == "timer" || parts[0] == "register" ||
+                         op_kind_by_name(parts[0]).has_value();
+      const bool subject_ok = parts[1] == "*" || !clauses_of(parts[1]).empty();
+      bool kind_ok = parts[2] == "*";
+      for (auto k : {DivergenceKind::ack, DivergenceKind::missing_note, DivergenceKind::extra_note,
+                     DivergenceKind::note_order}) {
+        kind_ok = kind_ok || parts[2] == divergence_kind_name(k);
+      }
+      EXPECT_TRUE(op_ok && subject_ok && kind_ok) << f.path() << ": " << pattern;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 5);
 }
 
 }  // namespace

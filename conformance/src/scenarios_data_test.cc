@@ -97,6 +97,8 @@ TEST(CommittedExpectations, ParseAndNameExistingCases) {
     ASSERT_TRUE(doc.has_value());
     for (auto it = (*doc)["cases"].MemberBegin(); it != (*doc)["cases"].MemberEnd(); ++it) {
       std::string pattern(it->name.GetString());
+      // explore signatures name no case; explore_test checks them (Explore.CommittedSignatures).
+      if (pattern.rfind("explore.", 0) == 0) continue;
       bool any = false;
       for (const auto& sc : *s) any = any || glob_match(pattern, sc.id);
       EXPECT_TRUE(any) << f.path() << ": " << pattern << " matches no scenario";
