@@ -779,6 +779,22 @@ ExploreResult explore(const ExploreOptions& o, const SideFactory& make_target,
           if (!test(cand)) ++k;
         }
       }
+      // A 1:1 DM needs a friendship (EV-DM-005): as a group of three it needs none, and the
+      // friend requests that made it possible can then go in the next ddmin.
+      if (cur[i].kind == OpKind::create_dm && cur[i].members.size() == 1) {
+        bool any_friend_op = false;
+        for (const Op& op : cur) {
+          any_friend_op = any_friend_op || op.kind == OpKind::friend_request ||
+                          op.kind == OpKind::answer_request;
+        }
+        for (int v : users_of(cur)) {
+          if (!any_friend_op || !budget_left()) break;
+          if (v == cur[i].user || v == cur[i].members[0]) continue;
+          std::vector<Op> cand = cur;
+          cand[i].members.push_back(v);
+          if (test(cand)) break;
+        }
+      }
     }
     // Second connections only where they matter: slot 1 → slot 0, then drop what became
     // redundant (a login of the unused slot).
