@@ -35,20 +35,8 @@ fail() {
   exit 1
 }
 
-# wait_url FILE: the URL of the first "listening on http://…" line of FILE (bounded wait).
-wait_url() {
-  i=0
-  while [ $i -lt 200 ]; do
-    url="$(grep -o 'listening on http://[^ ]*' "$1" 2>/dev/null | head -1 | sed 's/listening on //')"
-    if [ -n "$url" ]; then
-      echo "$url"
-      return 0
-    fi
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
+# shellcheck source=../../tests/wait.sh
+. "$here/../../tests/wait.sh"
 
 "$server" --listen 127.0.0.1:0 --db "$tmp/chat.db" --x3dh-delay-ms 0 >"$tmp/server.out" \
   2>"$tmp/server.err" &

@@ -7,17 +7,12 @@
 # both children are written to $OBSERVE_PIDFILE, so that the caller can stop them should this
 # wrapper be killed (chat_flow.mjs sends SIGKILL when it fails).
 set -u
+# shellcheck source=../../tests/wait.sh
+. "$(dirname "$0")/../../tests/wait.sh"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/observe-wrap-XXXXXX")"
 "$OBSERVE_SERVER" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
 spid=$!
-i=0
-surl=""
-while [ $i -lt 200 ] && [ -z "$surl" ]; do
-  surl="$(grep -o 'listening on http://[^ ]*' "$tmp/server.out" 2>/dev/null | head -1 | sed 's/listening on //')"
-  [ -n "$surl" ] || sleep 0.1
-  i=$((i + 1))
-done
-[ -n "$surl" ] || { kill -9 "$spid"; rm -rf "$tmp"; exit 1; }
+surl="$(wait_url "$tmp/server.out")" || { kill -9 "$spid"; rm -rf "$tmp"; exit 1; }
 "$OBSERVE_CONFORMANCE" observe --listen 127.0.0.1:0 --upstream "$surl" --json "$OBSERVE_JSON" &
 opid=$!
 [ -n "${OBSERVE_PIDFILE:-}" ] && echo "$spid $opid" >"$OBSERVE_PIDFILE"

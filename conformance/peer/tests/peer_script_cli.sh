@@ -32,21 +32,13 @@ fail() {
   tail -40 "$tmp/peer.out" 2>/dev/null
   exit 1
 }
-wait_for() {
-  i=0
-  while [ $i -lt 100 ]; do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
+# shellcheck source=../../tests/wait.sh
+. "$(dirname "$0")/../../tests/wait.sh"
 
 "$server" --listen 127.0.0.1:0 --db "$tmp/chat.db" --x3dh-delay-ms 0 >"$tmp/server.out" \
   2>"$tmp/server.err" &
 spid=$!
-wait_for "$tmp/server.out" 'listening on http://' || fail "the server did not start"
-surl="$(grep -o 'listening on http://[^ ]*' "$tmp/server.out" | head -1 | sed 's/listening on //')"
+surl="$(wait_url "$tmp/server.out")" || fail "the server did not start"
 "$conf" peer --target "$surl" --username peerbot --duration 50 --script "$script" \
   --json "$tmp/peer.json" --html "$tmp/peer.html" >"$tmp/peer.out" 2>&1 &
 ppid_=$!
