@@ -234,6 +234,8 @@ class CaseRunner {
   Expected<Notification, StepFailure> take(ActorRt& a, const std::string& name, const JsonValue* m,
                                            milliseconds within, std::string& last_mismatch);
 
+  // step_match substitutes the step's `match` into `m`; `has` tells whether it has one.
+  StepResult step_match(const Step& st, JsonDoc& m, bool& has);
   StepResult step_await(const Step& st);
 
   // step_none: no matching notification may arrive within the window. The window is a waiting

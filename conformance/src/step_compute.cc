@@ -3,9 +3,8 @@
 #include "conformance/src/case_runner.h"
 
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 
+#include "conformance/src/report.h"
 #include "reference/crypto/aead.h"
 #include "reference/crypto/challenge.h"
 #include "reference/crypto/sign.h"
@@ -103,16 +102,9 @@ StepResult CaseRunner::step_compute(const Step& st) {
     // new Date().toISOString() form (EV-MSG-015), shifted by offset_s.
     auto off = int_field(st, "offset_s", 0);
     if (!off) return Unexpected{off.error()};
-    auto now = std::chrono::system_clock::now() + std::chrono::seconds(*off);
-    auto ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
-    vars_.set_string(into, buf);
+    // A client's `new Date().toISOString()` (EV-MSG-015): the reports' own time format.
+    vars_.set_string(into,
+                     format_time(std::chrono::system_clock::now() + std::chrono::seconds(*off)));
     return {};
   }
   if (op == "int") {

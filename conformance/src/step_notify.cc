@@ -97,17 +97,23 @@ Expected<Notification, StepFailure> CaseRunner::take(ActorRt& a, const std::stri
   return Unexpected{std::move(f)};
 }
 
+StepResult CaseRunner::step_match(const Step& st, JsonDoc& m, bool& has) {
+  const JsonValue* mt = json_member(*st.body, "match");
+  has = mt != nullptr;
+  if (!has) return {};
+  auto d = subst(*mt);
+  if (!d) return Unexpected{d.error()};
+  m = std::move(*d);
+  return {};
+}
+
 StepResult CaseRunner::step_await(const Step& st) {
   ActorRt& a = actor(st.actor);
-  const JsonValue* mt = json_member(*st.body, "match");
   JsonDoc m;
-  if (mt != nullptr) {
-    auto d = subst(*mt);
-    if (!d) return Unexpected{d.error()};
-    m = std::move(*d);
-  }
+  bool has_match = false;
+  if (auto r = step_match(st, m, has_match); !r) return r;
   std::string last;
-  auto n = take(a, st.name, mt != nullptr ? &m : nullptr, step_ms(st, "within_ms", 3000), last);
+  auto n = take(a, st.name, has_match ? &m : nullptr, step_ms(st, "within_ms", 3000), last);
   if (!n) return Unexpected{n.error()};
   observations_.push_back(a.name + " got " + st.name);
   if (const JsonValue* l = json_member(*st.body, "label"); l != nullptr && l->IsString()) {
@@ -122,13 +128,9 @@ StepResult CaseRunner::step_await(const Step& st) {
 // timer has not fired yet before its due time: stretching it would run past the due time.
 StepResult CaseRunner::step_none(const Step& st) {
   ActorRt& a = actor(st.actor);
-  const JsonValue* mt = json_member(*st.body, "match");
   JsonDoc m;
-  if (mt != nullptr) {
-    auto d = subst(*mt);
-    if (!d) return Unexpected{d.error()};
-    m = std::move(*d);
-  }
+  bool has_match = false;
+  if (auto r = step_match(st, m, has_match); !r) return r;
   long long window = json_int_or(*st.body, "window_ms", 500);
   std::this_thread::sleep_for(json_bool_or(*st.body, "before_due", false) ? milliseconds(window)
                                                                           : scaled(window));
@@ -137,7 +139,7 @@ StepResult CaseRunner::step_none(const Step& st) {
     if (n.seq < a.prev_mark) continue;  // older than the action this window checks
     if (st.name != "*" && n.name != st.name) continue;
     if (!concerns_case(n.args_json)) continue;
-    if (mt != nullptr) {
+    if (has_match) {
       auto args = parse_json(n.args_json);
       if (!args || !args->IsArray() || args->Size() != 1) continue;
       if (!match(m, (*args)[0]).ok) continue;
