@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "conformance/src/json.h"
+#include "reference/common/hex.h"
 #include "reference/protocol/timestamp.h"
 
 namespace unm::conformance::explore {
@@ -164,11 +165,10 @@ struct Canon {
   }
 };
 
+// is_hex64 — a login challenge: 64 lowercase hex digits (EV-AUTH-010).
 bool is_hex64(const JsonValue& v) {
-  if (!v.IsString() || v.GetStringLength() != 64) return false;
-  const std::string_view s(v.GetString(), 64);
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return v.IsString() && v.GetStringLength() == 64 &&
+         is_lower_hex(std::string_view(v.GetString(), 64));
 }
 
 }  // namespace

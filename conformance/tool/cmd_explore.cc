@@ -6,8 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "conformance/explore/explore_report.h"
 #include "conformance/explore/explorer.h"
@@ -16,6 +14,7 @@
 #include "conformance/src/closest.h"
 #include "conformance/src/expectations.h"
 #include "conformance/src/html_report.h"
+#include "conformance/src/severity.h"
 #include "conformance/tool/commands.h"
 #include "conformance/tool/fuzz_command_core.h"
 #include "conformance/tool/options.h"
@@ -119,8 +118,9 @@ cli::Parser make_parser(Options& o) {
                 return std::nullopt;
               })
       .option("--expectations", "FILE",
-              "known deviations of the target: signatures \"explore.<event>.<kind>\" in the\n"
-              "runner's expectations format; met ones are counted, not shrunk, and the\n"
+              "known deviations of the target: signatures \"explore.<op>.<event>.<kind>\" in\n"
+              "the runner's expectations format (a file, or a name of the expectations\n"
+              "folder, e.g. deployed); met ones are counted, not shrunk, and the\n"
               "exploration moves on",
               o.expectations)
       .option("--out", "DIR", "where scenarios and reports go (default ./explore-findings)",
@@ -155,20 +155,6 @@ cli::Parser make_parser(Options& o) {
           "exit status: 0 no new divergence, 1 a new divergence (a `fail`: a non-Open clause),\n"
           "2 usage error or the target could not be reached");
   return p;
-}
-
-std::string read_file(const std::string& path, bool& ok) {
-  std::ifstream in(path);
-  ok = static_cast<bool>(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  return static_cast<bool>(out);
 }
 
 std::string slug(std::string s) {
@@ -207,15 +193,12 @@ int explore_command(std::span<const std::string> args) {
   if (o.no_timers) o.explore.generator.timers = false;
   std::optional<Expectations> expectations;
   if (!o.expectations.empty()) {
-    bool ok = false;
-    const std::string text = read_file(o.expectations, ok);
-    if (!ok) {
-      std::fprintf(stderr, "explore: cannot read %s\n", o.expectations.c_str());
-      return 2;
-    }
-    auto e = parse_expectations(text);
+    // As `run`'s --expectations: a file, or a bare name of the expectations folder.
+    CliOptions paths;
+    paths.expectations_file = o.expectations;
+    auto e = load_expectations(paths);
     if (!e) {
-      std::fprintf(stderr, "explore: %s: %s\n", o.expectations.c_str(), e.error().c_str());
+      std::fprintf(stderr, "explore: %s\n", e.error().c_str());
       return 2;
     }
     expectations = std::move(*e);
@@ -223,17 +206,15 @@ int explore_command(std::span<const std::string> args) {
   }
   // Severity from the clause catalogue: a divergence is `fail` unless every clause it cites is
   // Open (severity.h); without the catalogue, every divergence counts as `fail`.
-  std::map<std::string, bool> open_clause;
+  ClauseIndex index;
   if (auto spec = data_dir(CliOptions{}, data::DataKind::spec)) {
-    if (auto cat = load_clause_catalogue(*spec)) {
-      for (const auto& c : *cat) open_clause[c.id] = c.open;
-    }
+    if (auto cat = load_clause_catalogue(*spec)) index = index_clauses(*cat);
   }
-  o.explore.strict_of = [&open_clause](const std::vector<std::string>& clauses) {
+  o.explore.strict_of = [&index](const std::vector<std::string>& clauses) {
     if (clauses.empty()) return true;
     for (const auto& c : clauses) {
-      auto it = open_clause.find(c);
-      if (it == open_clause.end() || !it->second) return true;
+      auto it = index.find(c);
+      if (it == index.end() || !it->second.open) return true;
     }
     return false;
   };
@@ -304,19 +285,13 @@ int explore_command(std::span<const std::string> args) {
     const std::string dir = abs_out + "/scenarios";
     std::filesystem::create_directories(dir, ec);
     const std::string file = dir + "/" + in.id + ".json";
-    if (!write_file(file, ex::write_scenario(in))) {
-      std::fprintf(stderr, "explore: cannot write %s\n", file.c_str());
-      return 2;
-    }
+    if (!write_report("explore", file, ex::write_scenario(in))) return 2;
     info.scenario_files.push_back(file);
     info.rerun.push_back("unmanageable-conformance run --target " + o.target + " --scenarios " +
                          dir + " --case " + in.id);
   }
   ex::print_summary(stdout, r, info);
-  if (!write_file(o.json, ex::explore_json(r, info))) {
-    std::fprintf(stderr, "explore: cannot write %s\n", o.json.c_str());
-    return 2;
-  }
+  if (!write_report("explore", o.json, ex::explore_json(r, info))) return 2;
   ReportRun run;
   run.name = o.target;
   run.meta.target = o.target;
@@ -329,10 +304,7 @@ int explore_command(std::span<const std::string> args) {
   run.meta.duration = std::chrono::milliseconds(
       static_cast<long long>((r.stats.explore_seconds + r.stats.shrink_seconds) * 1000));
   run.results = ex::explore_cases(r, info);
-  if (!write_file(o.html, render_html_report({run}))) {
-    std::fprintf(stderr, "explore: cannot write %s\n", o.html.c_str());
-    return 2;
-  }
+  if (!write_report("explore", o.html, render_html_report({run}))) return 2;
   std::printf("reports: %s, %s\n", o.json.c_str(), o.html.c_str());
   if (!r.harness_error.empty()) return 2;
   for (const auto& f : r.findings) {

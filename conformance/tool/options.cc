@@ -220,6 +220,16 @@ Expected<std::string, std::string> expectations_path(const CliOptions& o) {
   return f;
 }
 
+Expected<Expectations, std::string> load_expectations(const CliOptions& o) {
+  auto path = expectations_path(o);
+  if (!path) return Unexpected{path.error()};
+  auto text = read_file(*path);
+  if (!text) return Unexpected{text.error()};
+  auto ex = parse_expectations(*text);
+  if (!ex) return Unexpected{o.expectations_file + ": " + ex.error()};
+  return std::move(*ex);
+}
+
 Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std::string& target,
                                                  std::uint64_t seed, const std::string& run_id) {
   RunConfig cfg;
@@ -239,12 +249,8 @@ Expected<RunConfig, std::string> make_run_config(const CliOptions& o, const std:
   cfg.classify.deployed_profile = o.profile == "deployed";
   cfg.jobs = o.jobs;
   if (!o.expectations_file.empty()) {
-    auto path = expectations_path(o);
-    if (!path) return Unexpected{path.error()};
-    auto text = read_file(*path);
-    if (!text) return Unexpected{text.error()};
-    auto ex = parse_expectations(*text);
-    if (!ex) return Unexpected{o.expectations_file + ": " + ex.error()};
+    auto ex = load_expectations(o);
+    if (!ex) return Unexpected{ex.error()};
     cfg.expectations = std::move(*ex);
   }
   // Severity follows the clause catalogue (severity.h); without the spec copies, step bases.

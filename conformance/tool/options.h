@@ -66,6 +66,8 @@ Expected<std::string, std::string> data_dir(const CliOptions& o, data::DataKind 
 // expectations_path is --expectations FILE as given when it exists (or has a '/'), else
 // FILE or FILE.json in the expectations folder (`--expectations deployed`).
 Expected<std::string, std::string> expectations_path(const CliOptions& o);
+// load_expectations reads and parses the file expectations_path names (one-line errors).
+Expected<Expectations, std::string> load_expectations(const CliOptions& o);
 
 // load_cases loads scenarios and vectors and applies the filter (slow cases only with --slow).
 // `scenarios` keeps the loaded scenarios alive (cases point into it).
